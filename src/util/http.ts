@@ -1,0 +1,103 @@
+// Small HTTP helpers shared by the master, the agent and (later) Marathon and Chronos. Plain
+// node:http: the nodes speak a handful of JSON endpoints and long-lived streams, nothing a framework
+// would add value to.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeRecord } from '../mesos/protocol/recordio.js';
+
+export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > limit) throw new HttpError(413, `Request body exceeds ${limit} bytes`);
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks);
+}
+
+export function sendText(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const body = Buffer.from(text, 'utf8');
+  res.writeHead(status, {
+    ...(text.length > 0 ? { 'Content-Type': 'text/plain; charset=utf-8' } : {}),
+    'Content-Length': String(body.length),
+    ...headers,
+  });
+  res.end(body);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown, query?: URLSearchParams): void {
+  let text = JSON.stringify(value);
+  // Mesos's v0 endpoints accept ?jsonp=<callback>.
+  const jsonp = query?.get('jsonp');
+  if (jsonp && /^[A-Za-z_$][\w$.]*$/.test(jsonp)) text = `${jsonp}(${text});`;
+  const body = Buffer.from(text, 'utf8');
+  res.writeHead(status, {
+    'Content-Type': jsonp ? 'text/javascript' : 'application/json',
+    'Content-Length': String(body.length),
+  });
+  res.end(body);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  if (err instanceof HttpError) sendText(res, err.status, err.message, err.headers);
+  else sendText(res, 500, err instanceof Error ? err.message : String(err));
+}
+
+/** A RecordIO event stream on an HTTP response: one record per chunk (see recordio.ts). */
+export class RecordIOStream {
+  private closed = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    headers: Record<string, string>,
+    onClose: () => void,
+  ) {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', ...headers });
+    // Without this, the first record may sit in Node's buffer until the next write.
+    res.flushHeaders();
+    res.socket?.setNoDelay(true);
+    const closed = (): void => {
+      if (this.closed) return;
+      this.closed = true;
+      onClose();
+    };
+    res.on('close', closed);
+    res.on('error', closed);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  send(event: object): void {
+    if (this.closed || this.res.writableEnded) return;
+    this.res.write(encodeRecord(event));
+  }
+
+  close(): void {
+    if (!this.res.writableEnded) this.res.end();
+  }
+}
+
+export function queryOf(req: IncomingMessage): { path: string; query: URLSearchParams } {
+  const url = new URL(req.url ?? '/', 'http://local');
+  // Some clients send double slashes (python3-marathon); normalize them away.
+  return { path: url.pathname.replace(/\/{2,}/g, '/'), query: url.searchParams };
+}

@@ -40,17 +40,19 @@ export class MasterIdGenerator {
  */
 export function validateId(value: string): string | null {
   if (value.length === 0) return 'ID must not be empty';
-  if (value.length > 255) return 'ID must not be greater than 255 characters';
-  if (value === '.' || value === '..') return "'.' and '..' are disallowed";
+  // IDs become directory names, so the limit is NAME_MAX bytes, not characters.
+  if (Buffer.byteLength(value, 'utf8') > 255) return 'ID must not be greater than 255 characters';
+  if (value === '.' || value === '..') return `'${value}' is disallowed`;
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f/\\]/.test(value)) return "'/' and '\\\\' and control characters are disallowed";
+  if (/[\u0000-\u001f\u007f/\\]/.test(value)) return `'${value}' contains invalid characters`;
   return null;
 }
 
 /** MasterInfo.ip: the IPv4 address's network-order bytes read as a little-endian uint32. */
 export function ipToUint32(ip: string): number {
-  const parts = ip.split('.').map(Number);
-  if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {
+  const texts = ip.split('.');
+  const parts = texts.map(Number);
+  if (texts.length !== 4 || texts.some((t) => !/^\d{1,3}$/.test(t)) || parts.some((p) => p > 255)) {
     throw new Error(`Not an IPv4 address: ${ip}`);
   }
   return ((parts[3]! << 24) >>> 0) + (parts[2]! << 16) + (parts[1]! << 8) + parts[0]!;

@@ -266,7 +266,8 @@ export function parseResources(text: string, defaultRole = '*'): Resource[] {
       throw new Error(`Invalid resources JSON: ${(err as Error).message}`);
     }
     if (!Array.isArray(parsed)) throw new Error('Invalid resources JSON: expected an array of Resource');
-    return normalizeResources(parsed as Resource[]);
+    const list = (parsed as Array<Record<string, unknown>>).map((r, i) => validateJsonResource(r, i, defaultRole));
+    return checkOneTypePerName(normalizeResources(list));
   }
   const out: Resource[] = [];
   for (const item of trimmed.split(';')) {
@@ -292,10 +293,41 @@ export function parseResources(text: string, defaultRole = '*'): Resource[] {
         throw new Error(`Invalid resource '${item.trim()}': '${value}' is not a number, [ranges] or {set}`);
       }
       if (n < 0) throw new Error(`Invalid resource '${item.trim()}': negative value`);
+      if (n > 0 && roundScalar(n) === 0) {
+        throw new Error(`Invalid resource '${item.trim()}': scalars have 3 decimal digits at most`);
+      }
       out.push({ ...base, type: 'SCALAR', scalar: { value: roundScalar(n) } });
     }
   }
-  return normalizeResources(out);
+  return checkOneTypePerName(normalizeResources(out));
+}
+
+function checkOneTypePerName(list: Resource[]): Resource[] {
+  const types = new Map<string, ValueType>();
+  for (const r of list) {
+    const seen = types.get(r.name);
+    if (seen && seen !== r.type) {
+      throw new Error(`Resources with the same name ('${r.name}') but different types are not allowed`);
+    }
+    types.set(r.name, r.type);
+  }
+  return list;
+}
+
+function validateJsonResource(r: Record<string, unknown>, index: number, defaultRole: string): Resource {
+  const bad = (why: string): Error => new Error(`Some JSON resources were not formatted properly: resource ${index}: ${why}`);
+  if (typeof r !== 'object' || r === null) throw bad('expected an object');
+  const missing = ['name', 'type'].filter((f) => r[f] === undefined || r[f] === null);
+  if (missing.length > 0) throw bad(`Missing required fields: ${missing.join(', ')}`);
+  const res = r as unknown as Resource;
+  if (!['SCALAR', 'RANGES', 'SET'].includes(res.type)) throw bad(`invalid type '${String(res.type)}'`);
+  if (res.type === 'SCALAR' && !(typeof res.scalar?.value === 'number' && res.scalar.value >= 0)) {
+    throw bad(`'${res.name}' needs a non-negative scalar value`);
+  }
+  if (res.type === 'RANGES' && !Array.isArray(res.ranges?.range)) throw bad(`'${res.name}' needs ranges.range`);
+  if (res.type === 'SET' && !Array.isArray(res.set?.item)) throw bad(`'${res.name}' needs set.item`);
+  if (res.role === undefined && res.reservations === undefined && defaultRole !== '*') return { ...res, role: defaultRole };
+  return res;
 }
 
 /** `--attributes` syntax: `rack:abc;zone:west;level:10;keys:[1000-1500]` (scalar, ranges or text). */
@@ -309,10 +341,11 @@ export function parseAttributes(text: string): Attribute[] {
     const value = item.slice(idx + 1).trim();
     if (value.startsWith('[') && value.endsWith(']')) {
       out.push({ name, type: 'RANGES', ranges: { range: parseRangeList(value, `attribute '${name}'`) } });
-    } else if (value !== '' && Number.isFinite(Number(value))) {
+    } else if (/^\d+(\.\d+)?$/.test(value)) {
+      // As Mesos's value parser: only unsigned decimals are scalars; '-5' is text.
       out.push({ name, type: 'SCALAR', scalar: { value: Number(value) } });
     } else {
-      if (!/^[A-Za-z0-9_/.\-]+$/.test(value)) {
+      if (!/^[A-Za-z0-9_/.-]+$/.test(value)) {
         throw new Error(`Invalid attribute '${item.trim()}': text may hold only [a-zA-Z0-9_/.-]`);
       }
       out.push({ name, type: 'TEXT', text: { value } });

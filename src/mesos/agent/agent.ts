@@ -1,0 +1,472 @@
+// The agent's core: registers with the leading master, runs the tasks it is sent (command tasks and
+// task groups) in containers, and reports their status reliably. The HTTP endpoints read its state
+// through AgentView.
+import { mkdir, symlink, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import type { AgentEvent, AgentSubscribe, AgentTaskReport } from '../protocol/agent-protocol.js';
+import { newStatusUuid } from '../protocol/ids.js';
+import { scalarOf } from '../protocol/resources.js';
+import {
+  isTerminalState,
+  type AgentInfo,
+  type ExecutorInfo,
+  type FrameworkInfo,
+  type Resource,
+  type TaskInfo,
+  type TaskStatus,
+} from '../protocol/types.js';
+import type { MasterDetector } from '../master-detector.js';
+import type { Clock } from '../../util/clock.js';
+import type { Logger } from '../../util/log.js';
+import type { ContainerLauncher, ContainerStatistics, RunningContainer } from './containerizer/launcher.js';
+import { TaskRunner, gracePeriodMs, type StatusReport } from './executor/task-runner.js';
+import { inheritedEnvironment, taskEnvironment } from './executor/task-env.js';
+import { MasterLink } from './master-link.js';
+import {
+  AGENT_CAPABILITIES,
+  sandboxPath,
+  type AgentExecutor,
+  type AgentFramework,
+  type AgentTask,
+  type AgentView,
+} from './model.js';
+import { StatusUpdateManager } from './status-update-manager.js';
+import { MESOS_VERSION } from '../master/model.js';
+
+export interface AgentOptions {
+  hostname: string;
+  port: number;
+  workDir: string;
+  resources: Resource[];
+  attributes: AgentInfo['attributes'];
+  attributesText: string;
+  flags: Record<string, string>;
+  detector: MasterDetector;
+  launcher: ContainerLauncher;
+  clock: Clock;
+  log: Logger;
+  /** Where sandboxes are attached for /files (virtual path -> real path). */
+  files: {
+    attachSandbox(frameworkId: string, executorId: string, directory: string): void;
+    detachSandbox(frameworkId: string, executorId: string, directory: string): void;
+  };
+  statusUpdateRetryMinMs?: number;
+  registrationBackoffMs?: number;
+  maxCompletedExecutorsPerFramework?: number;
+}
+
+const seconds = (ms: number): number => ms / 1000;
+
+export class Agent implements AgentView {
+  readonly info: AgentInfo;
+  readonly pid: string;
+  readonly hostname: string;
+  readonly port: number;
+  readonly startTime: number;
+  readonly flags: Readonly<Record<string, string>>;
+  readonly totalResources: readonly Resource[];
+  readonly attributesText: string;
+  readonly capabilities = AGENT_CAPABILITIES;
+  readonly isolation: string;
+  readonly workDir: string;
+  readonly frameworks = new Map<string, AgentFramework>();
+  readonly completedFrameworks: AgentFramework[] = [];
+  readonly counters: Record<string, number> = {};
+
+  private agentId: string | null = null;
+  private masterInfoHost: string | null = null;
+  private readonly link: MasterLink;
+  private readonly updates: StatusUpdateManager;
+  private readonly runners = new Map<string, TaskRunner>();
+  private readonly containers = new Map<string, RunningContainer>();
+  private readonly clock: Clock;
+  private readonly log: Logger;
+
+  constructor(private readonly options: AgentOptions) {
+    this.clock = options.clock;
+    this.log = options.log;
+    this.hostname = options.hostname;
+    this.port = options.port;
+    this.workDir = options.workDir;
+    this.flags = options.flags;
+    this.totalResources = options.resources;
+    this.attributesText = options.attributesText;
+    this.isolation = options.launcher.isolation;
+    this.startTime = seconds(this.clock.now());
+    this.pid = `slave(1)@${options.hostname}:${options.port}`;
+    this.info = {
+      hostname: options.hostname,
+      port: options.port,
+      resources: options.resources,
+      attributes: options.attributes ?? [],
+    };
+    this.updates = new StatusUpdateManager({
+      clock: this.clock,
+      forward: (frameworkId, status) => this.link.send({ type: 'STATUS_UPDATE', framework_id: frameworkId, status }),
+      ...(options.statusUpdateRetryMinMs !== undefined ? { retryMinMs: options.statusUpdateRetryMinMs } : {}),
+    });
+    this.link = new MasterLink({
+      detector: options.detector,
+      clock: this.clock,
+      log: this.log,
+      subscribeBody: () => this.subscribeBody(),
+      onEvent: (e) => this.handleEvent(e),
+      onDisconnected: () => undefined,
+      backoffFactorMs: options.registrationBackoffMs ?? 250,
+      maxBackoffMs: 10_000,
+    });
+  }
+
+  get id(): string | null {
+    return this.agentId;
+  }
+
+  get registered(): boolean {
+    return this.link.connected;
+  }
+
+  get masterHostname(): string | null {
+    return this.masterInfoHost;
+  }
+
+  now(): number {
+    return seconds(this.clock.now());
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.workDir, { recursive: true });
+    this.link.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.link.stop();
+    this.updates.stop();
+    await Promise.all([...this.containers.values()].map((c) => c.destroy().catch(() => undefined)));
+  }
+
+  async containerStatistics(containerId: string): Promise<ContainerStatistics | null> {
+    const c = this.containers.get(containerId);
+    return c ? c.statistics() : null;
+  }
+
+  private count(name: string): void {
+    this.counters[name] = (this.counters[name] ?? 0) + 1;
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  private subscribeBody(): AgentSubscribe {
+    const tasks: AgentTaskReport[] = [];
+    const frameworks: FrameworkInfo[] = [];
+    for (const fw of this.frameworks.values()) {
+      frameworks.push(fw.info);
+      for (const ex of fw.executors.values()) {
+        for (const t of ex.tasks.values()) {
+          tasks.push({
+            framework_id: fw.id,
+            executor_id: ex.kind === 'command' ? '' : ex.id,
+            task: t.info,
+            state: t.state,
+            statuses: t.statuses,
+            resources: t.resources.map((r) => ({ ...r, allocation_info: { role: t.role } })),
+          });
+        }
+      }
+    }
+    return {
+      type: this.agentId ? 'REREGISTER' : 'REGISTER',
+      agent_info: this.info,
+      ...(this.agentId ? { agent_id: { value: this.agentId } } : {}),
+      version: MESOS_VERSION,
+      capabilities: [...AGENT_CAPABILITIES],
+      frameworks,
+      tasks,
+    };
+  }
+
+  private handleEvent(event: AgentEvent): void {
+    switch (event.type) {
+      case 'REGISTERED': {
+        const first = this.agentId === null;
+        this.agentId = event.agent_id.value;
+        this.masterInfoHost = event.master_info.hostname ?? event.master_info.address?.ip ?? null;
+        this.log.info(first ? 'Registered with master' : 'Re-registered with master', { agent: this.agentId, master: this.link.master });
+        // Updates the old master never acknowledged go to the new one now, not after a backoff.
+        this.updates.resendAll();
+        return;
+      }
+      case 'RUN_TASK':
+        this.runTask(event.framework_info, event.task);
+        return;
+      case 'RUN_TASK_GROUP':
+        this.runTaskGroup(event.framework_info, event.executor, event.task_group.tasks);
+        return;
+      case 'KILL_TASK':
+        this.killTask(event.framework_id, event.task_id, gracePeriodMs(event.kill_policy));
+        return;
+      case 'ACKNOWLEDGE':
+        this.acknowledge(event.framework_id, event.task_id, event.uuid);
+        return;
+      case 'SHUTDOWN_EXECUTOR':
+        this.shutdownExecutor(event.framework_id, event.executor_id);
+        return;
+      case 'SHUTDOWN_FRAMEWORK':
+        this.shutdownFramework(event.framework_id);
+        return;
+      case 'FRAMEWORK_MESSAGE':
+        // The built-in executors take no framework messages (Mesos's command executor drops them too).
+        this.log.debug('Dropped a framework message: built-in executors take none', { executor: event.executor_id });
+        return;
+      case 'PING':
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------- launching
+
+  private framework(info: FrameworkInfo): AgentFramework {
+    const id = info.id!.value;
+    let fw = this.frameworks.get(id);
+    if (!fw) {
+      fw = { id, info, executors: new Map(), completedExecutors: [] };
+      this.frameworks.set(id, fw);
+    } else fw.info = info;
+    return fw;
+  }
+
+  private runTask(frameworkInfo: FrameworkInfo, task: TaskInfo): void {
+    const fw = this.framework(frameworkInfo);
+    const executorId = task.executor?.executor_id.value ?? task.task_id.value;
+    const command = task.command ?? task.executor?.command ?? {};
+    const role = roleOf(task.resources ?? [], frameworkInfo);
+    const info: ExecutorInfo = task.executor ?? {
+      executor_id: { value: executorId },
+      framework_id: { value: fw.id },
+      name: `Command Executor (Task: ${task.task_id.value}) (Command: sh -c '${(command.value ?? '').slice(0, 12)}...')`,
+      source: task.task_id.value,
+      command,
+    };
+    const executor = this.newExecutor(fw, executorId, info, task.executor ? 'default' : 'command', task.resources ?? [], role);
+    this.startTask(fw, executor, task, role, executor.directory);
+  }
+
+  private runTaskGroup(frameworkInfo: FrameworkInfo, executorInfo: ExecutorInfo, tasks: TaskInfo[]): void {
+    const fw = this.framework(frameworkInfo);
+    const role = roleOf(tasks[0]?.resources ?? executorInfo.resources ?? [], frameworkInfo);
+    const executor =
+      fw.executors.get(executorInfo.executor_id.value) ??
+      this.newExecutor(fw, executorInfo.executor_id.value, executorInfo, 'default', executorInfo.resources ?? [], role);
+    for (const task of tasks) {
+      const dir = `${executor.directory}/tasks/${task.task_id.value}`;
+      this.startTask(fw, executor, task, role, dir);
+    }
+  }
+
+  private newExecutor(fw: AgentFramework, id: string, info: ExecutorInfo, kind: 'command' | 'default', resources: Resource[], role: string): AgentExecutor {
+    const containerId = randomUUID();
+    const directory = sandboxPath(this.workDir, this.agentId!, fw.id, id, containerId);
+    const executor: AgentExecutor = { id, frameworkId: fw.id, info, kind, containerId, directory, tasks: new Map(), completedTasks: [], resources, role };
+    fw.executors.set(id, executor);
+    this.options.files.attachSandbox(fw.id, id, directory);
+    return executor;
+  }
+
+  private startTask(fw: AgentFramework, executor: AgentExecutor, info: TaskInfo, role: string, directory: string): void {
+    const taskId = info.task_id.value;
+    const task: AgentTask = {
+      info,
+      frameworkId: fw.id,
+      executorId: executor.id,
+      state: 'TASK_STAGING',
+      statuses: [],
+      resources: info.resources ?? [],
+      role,
+    };
+    executor.tasks.set(taskId, task);
+    const command = info.command ?? executor.info.command ?? {};
+    const containerId = executor.kind === 'command' ? executor.containerId : `${executor.containerId}.${randomUUID()}`;
+    const runner = new TaskRunner({
+      launcher: this.options.launcher,
+      clock: this.clock,
+      log: this.log,
+      killingState: (fw.info.capabilities ?? []).some((c) => c.type === 'TASK_KILLING_STATE'),
+      ...(info.kill_policy ? { taskKillPolicy: info.kill_policy } : {}),
+      ...(info.max_completion_time ? { maxCompletionMs: info.max_completion_time.nanoseconds / 1e6 } : {}),
+      spec: {
+        containerId,
+        shell: command.shell ?? true,
+        ...(command.value !== undefined ? { value: command.value } : {}),
+        ...(command.arguments ? { arguments: command.arguments } : {}),
+        env: taskEnvironment(info, {
+          frameworkId: fw.id,
+          executorId: executor.id,
+          agentId: this.agentId!,
+          agentHost: this.hostname,
+          agentPort: this.port,
+          sandbox: directory,
+          inherited: inheritedEnvironment(),
+        }),
+        cwd: directory,
+        stdoutPath: `${directory}/stdout`,
+        stderrPath: `${directory}/stderr`,
+        cpus: Math.max(0.01, scalarOf(info.resources ?? [], 'cpus')),
+        memMb: Math.max(4, scalarOf(info.resources ?? [], 'mem')),
+      },
+      report: (status) => this.report(task, status),
+      onLaunched: (container) => {
+        task.container = container;
+        this.containers.set(containerId, container);
+      },
+      onTerminated: () => {
+        this.containers.delete(containerId);
+        this.runners.delete(runnerKey(fw.id, taskId));
+        this.taskTerminated(fw, executor, task);
+      },
+    });
+    this.runners.set(runnerKey(fw.id, taskId), runner);
+    this.prepareSandbox(executor, directory)
+      .then(() => runner.start())
+      .catch((err: unknown) => this.log.error('Task runner failed', { task: taskId, error: (err as Error).message }));
+  }
+
+  private async prepareSandbox(executor: AgentExecutor, directory: string): Promise<void> {
+    await mkdir(directory, { recursive: true });
+    if (directory === executor.directory) {
+      const latest = `${executor.directory}/../latest`;
+      await rm(latest, { force: true }).catch(() => undefined);
+      await symlink(executor.containerId, latest).catch(() => undefined);
+    }
+  }
+
+  /** Turns a runner's report into a reliable status update. */
+  private report(task: AgentTask, r: StatusReport): void {
+    const status: TaskStatus = {
+      task_id: task.info.task_id,
+      state: r.state,
+      source: r.source,
+      ...(r.reason ? { reason: r.reason } : {}),
+      ...(r.message ? { message: r.message } : {}),
+      agent_id: { value: this.agentId! },
+      executor_id: { value: task.executorId },
+      timestamp: this.now(),
+      uuid: newStatusUuid(),
+      ...(r.container_status ? { container_status: r.container_status } : {}),
+      ...(r.limitation ? { limitation: r.limitation } : {}),
+    };
+    task.state = r.state;
+    task.statuses.push(status);
+    this.count('valid_status_updates');
+    if (isTerminalState(r.state)) this.count(`tasks_${r.state.slice(5).toLowerCase()}`);
+    if (r.reason === 'REASON_CONTAINER_LAUNCH_FAILED') this.count('container_launch_errors');
+    this.updates.update(task.frameworkId, status);
+  }
+
+  private taskTerminated(fw: AgentFramework, executor: AgentExecutor, task: AgentTask): void {
+    // A task group fails as a whole: the default executor kills the rest when one task does not finish.
+    if (executor.kind === 'default' && task.state !== 'TASK_FINISHED') {
+      for (const other of executor.tasks.values()) {
+        if (other !== task && !isTerminalState(other.state)) this.killTask(fw.id, other.info.task_id.value, undefined);
+      }
+    }
+    const active = [...executor.tasks.values()].some((t) => !isTerminalState(t.state));
+    if (!active) this.executorTerminated(fw, executor);
+  }
+
+  private executorTerminated(fw: AgentFramework, executor: AgentExecutor): void {
+    if (!fw.executors.has(executor.id)) return;
+    fw.executors.delete(executor.id);
+    fw.completedExecutors.push(executor);
+    const max = this.options.maxCompletedExecutorsPerFramework ?? 150;
+    // A finished executor's sandbox stays browsable until it falls out of the completed list.
+    while (fw.completedExecutors.length > max) {
+      const old = fw.completedExecutors.shift()!;
+      this.options.files.detachSandbox(fw.id, old.id, old.directory);
+    }
+    this.link.send({ type: 'EXITED_EXECUTOR', framework_id: fw.id, executor_id: executor.id, status: 0 });
+  }
+
+  // ---------------------------------------------------------------- kill, ack, shutdown
+
+  private findTask(frameworkId: string, taskId: string): { executor: AgentExecutor; task: AgentTask } | null {
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) return null;
+    for (const executor of fw.executors.values()) {
+      const task = executor.tasks.get(taskId);
+      if (task) return { executor, task };
+    }
+    return null;
+  }
+
+  private killTask(frameworkId: string, taskId: string, graceMs: number | undefined): void {
+    const runner = this.runners.get(runnerKey(frameworkId, taskId));
+    if (runner) {
+      runner.kill(graceMs);
+      return;
+    }
+    const found = this.findTask(frameworkId, taskId);
+    if (found && isTerminalState(found.task.state)) return;
+    // Unknown here: tell the framework it is lost, as the agent does for a kill of an unknown task.
+    const status: TaskStatus = {
+      task_id: { value: taskId },
+      state: 'TASK_LOST',
+      source: 'SOURCE_AGENT',
+      reason: 'REASON_TASK_UNKNOWN',
+      message: 'Cannot find task to kill',
+      agent_id: { value: this.agentId ?? '' },
+      timestamp: this.now(),
+      uuid: newStatusUuid(),
+    };
+    this.updates.update(frameworkId, status);
+  }
+
+  private acknowledge(frameworkId: string, taskId: string, uuid: string): void {
+    this.updates.acknowledge(frameworkId, taskId, uuid);
+    const found = this.findTask(frameworkId, taskId);
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) return;
+    // Completed tasks are moved out once their terminal update has been acknowledged.
+    const executors = found ? [found.executor] : [...fw.executors.values(), ...fw.completedExecutors];
+    for (const executor of executors) {
+      const task = executor.tasks.get(taskId);
+      if (task && isTerminalState(task.state) && this.updates.drained(frameworkId, taskId)) {
+        executor.tasks.delete(taskId);
+        executor.completedTasks.push(task);
+        this.updates.remove(frameworkId, taskId);
+      }
+    }
+  }
+
+  private shutdownExecutor(frameworkId: string, executorId: string): void {
+    const executor = this.frameworks.get(frameworkId)?.executors.get(executorId);
+    if (!executor) return;
+    for (const t of executor.tasks.values()) this.killTask(frameworkId, t.info.task_id.value, undefined);
+  }
+
+  private shutdownFramework(frameworkId: string): void {
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) return;
+    this.log.info('Shutting down framework', { framework: frameworkId });
+    for (const executor of fw.executors.values()) {
+      for (const t of executor.tasks.values()) {
+        if (!isTerminalState(t.state)) this.killTask(frameworkId, t.info.task_id.value, undefined);
+        this.updates.remove(frameworkId, t.info.task_id.value);
+      }
+    }
+    // Its updates will never be acknowledged now; forget the framework once its tasks are gone.
+    const check = this.clock.setInterval(() => {
+      const active = [...fw.executors.values()].some((e) => [...e.tasks.values()].some((t) => !isTerminalState(t.state)));
+      if (active) return;
+      check.cancel();
+      for (const e of fw.executors.values()) for (const t of e.tasks.values()) this.updates.remove(frameworkId, t.info.task_id.value);
+      this.frameworks.delete(frameworkId);
+      this.completedFrameworks.push(fw);
+      while (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
+    }, 100);
+  }
+}
+
+const runnerKey = (frameworkId: string, taskId: string): string => `${frameworkId}\u0000${taskId}`;
+
+function roleOf(resources: readonly Resource[], info: FrameworkInfo): string {
+  return resources.find((r) => r.allocation_info?.role)?.allocation_info?.role ?? info.roles?.[0] ?? info.role ?? '*';
+}

@@ -1,0 +1,224 @@
+// Tasks in their own cgroups and pid+mount namespaces, with one fork per task beyond the task itself:
+//
+//   agent ─spawn─> unshare --pid --fork --mount-proc --kill-child -- /bin/sh -c JOIN...
+//                    └─fork─> (pid 1 in the new namespace) sh: writes "0" into each cgroup.procs,
+//                             then runs the shell task's script or execs the command, which is thus
+//                             in its cgroups before it runs a single instruction of its own.
+//
+// Facts about unshare 2.38 (Debian 12) and the kernel this is built on, each checked on this host:
+// - unshare's parent exits with the task's exit code, and re-raises a signal that killed it, so the
+//   agent reads the task's own status from its child. Except SIGKILL: 2.38 cannot re-raise it and
+//   instead prints "sigprocmask unblock failed" and exits 1, so unshare's stderr is a pipe we read.
+// - unshare's parent blocks SIGINT and SIGTERM, and --kill-child SIGKILLs pid 1 when it dies.
+// - pid 1 of a namespace never receives a signal it has no handler for, even from outside (only
+//   SIGKILL/SIGSTOP are forced). `sleep` as pid 1 would ignore SIGTERM, unlike the same process
+//   outside a namespace. signal() therefore ends such a pid 1 with SIGKILL and reports the signal
+//   asked for: the outcome a process without a handler would have had anyway.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFile } from 'node:fs/promises';
+import { constants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ContainerCgroup, memoryLimitBytes, type ContainerStatistics, type UsableLayout } from './cgroups.js';
+import { openOutputs, readProcStatus, taskArgv, tryKill } from './launch-support.js';
+import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from './launcher.js';
+
+export const UNSHARE_ARGS = ['--pid', '--fork', '--mount-proc', '--kill-child', '--'];
+
+export interface LinuxLauncherOptions {
+  layout: UsableLayout;
+  /** Parent cgroup of the containers (Mesos --cgroups_root). */
+  parent: string;
+  /** Path of util-linux unshare. */
+  unshare: string;
+  /** Path of bash, the one shell that can exec with an argv[0] of its choosing; null if absent. */
+  bash: string | null;
+  enableCfs: boolean;
+}
+
+// Signals whose default action ends a process: what pid 1 must not silently survive.
+const FATAL_BY_DEFAULT = new Set<string>([
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGUSR1',
+  'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGXCPU', 'SIGXFSZ',
+  'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPOLL', 'SIGPWR', 'SIGSYS',
+]); // prettier-ignore
+
+const UNSHARE_CANNOT_RERAISE = /^unshare: (sigprocmask unblock|signal handler reset) failed/;
+
+const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The joining shell: task output onto fds 3/4 (its fd 2 stays unshare's pipe), join every cgroup,
+ * then run `then` in the same shell. A shell task's script is `then` itself, which saves the exec
+ * of a second /bin/sh (about 1 ms here); on the first line, so error messages keep their line numbers.
+ */
+export function joinScript(procsFiles: string[], then: string): string {
+  const joins = procsFiles.map((f) => `echo 0 > ${quote(f)}`).join(' && ');
+  return `exec 1>&3 2>&4 3>&- 4>&- && ${joins} || exit; ${then}`;
+}
+
+export class LinuxLauncher implements ContainerLauncher {
+  readonly isolation = 'cgroups/cpu,cgroups/mem,namespaces/pid';
+  readonly enforcing = true;
+
+  constructor(private readonly opts: LinuxLauncherOptions) {}
+
+  async launch(spec: LaunchSpec): Promise<RunningContainer> {
+    const { then, args } = this.command(spec);
+    const limits = { cpus: spec.cpus, memMb: spec.memMb, cfs: this.opts.enableCfs };
+    const [cgroup, outputs] = await Promise.allSettled([
+      ContainerCgroup.create(this.opts.layout, this.opts.parent, spec.containerId, limits),
+      openOutputs(spec),
+    ]);
+    if (cgroup.status === 'rejected' || outputs.status === 'rejected') {
+      if (cgroup.status === 'fulfilled') await cgroup.value.destroy();
+      if (outputs.status === 'fulfilled') await outputs.value.close();
+      throw (
+        cgroup.status === 'rejected' ? cgroup.reason : (outputs as PromiseRejectedResult).reason
+      ) as Error;
+    }
+    let child: ChildProcess;
+    let failed: Promise<Error> | undefined;
+    try {
+      child = spawn(
+        this.opts.unshare,
+        [...UNSHARE_ARGS, '/bin/sh', '-c', joinScript(cgroup.value.procsFiles(), then), ...args],
+        {
+          cwd: spec.cwd,
+          env: spec.env,
+          stdio: ['ignore', 'ignore', 'pipe', outputs.value.out.fd, outputs.value.err.fd],
+        },
+      );
+      // A failed spawn (no cwd, no binary) is reported by an 'error' event on the next tick.
+      if (child.pid === undefined) failed = new Promise((resolve) => child.once('error', resolve));
+    } finally {
+      // The child has its own copies of the descriptors once spawn() returns.
+      await outputs.value.close();
+    }
+    if (failed || child.pid === undefined) {
+      const error = (await failed) ?? new Error('no pid');
+      await cgroup.value.destroy();
+      throw new Error(`cannot start container ${spec.containerId} in ${spec.cwd}: ${error.message}`);
+    }
+    return new LinuxContainer(child, child.pid, cgroup.value, spec.stderrPath);
+  }
+
+  /** What the joining shell runs, and its $0 and positional parameters. */
+  private command(spec: LaunchSpec): { then: string; args: string[] } {
+    const { file, argv } = taskArgv(spec);
+    // As `/bin/sh -c value`: $0 is /bin/sh and there are no positional parameters.
+    if (spec.shell) return { then: spec.value as string, args: ['/bin/sh'] };
+    const exec = 'exec "$@"';
+    if (argv[0] === file || !this.opts.bash) return { then: exec, args: ['sh', file, ...argv.slice(1)] };
+    const viaBash = [this.opts.bash, '-c', 'exec -a "$0" "$@"', argv[0], file, ...argv.slice(1)];
+    return { then: exec, args: ['sh', ...viaBash] };
+  }
+}
+
+class LinuxContainer implements RunningContainer {
+  readonly exited: Promise<ExitInfo>;
+  private ended = false;
+  /** A signal signal() turned into SIGKILL because pid 1 would have dropped it. */
+  private emulated: NodeJS.Signals | null = null;
+  private initPid: number | undefined;
+  private cleanupError: unknown = null;
+
+  constructor(
+    private readonly child: ChildProcess,
+    readonly pid: number,
+    private readonly cgroup: ContainerCgroup,
+    private readonly stderrPath: string,
+  ) {
+    let diagnostics = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      if (diagnostics.length < 16_384) diagnostics += chunk;
+    });
+    // Without a listener a failed kill() would be an uncaught 'error' event.
+    child.on('error', () => undefined);
+    this.exited = new Promise((resolve) => {
+      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+        resolve(this.finish(code, signal, diagnostics));
+      });
+    });
+  }
+
+  private async finish(
+    code: number | null,
+    signal: NodeJS.Signals | null,
+    diagnostics: string,
+  ): Promise<ExitInfo> {
+    this.ended = true;
+    const lines = diagnostics.split('\n').filter((l) => l.trim() !== '');
+    if (code === 1 && lines.some((l) => UNSHARE_CANNOT_RERAISE.test(l))) {
+      code = null;
+      signal = 'SIGKILL';
+    }
+    // Anything else unshare said (a failed mount, a missing /bin/sh) belongs with the task's errors.
+    const other = lines.filter((l) => !UNSHARE_CANNOT_RERAISE.test(l));
+    if (other.length > 0) await appendFile(this.stderrPath, other.join('\n') + '\n').catch(() => undefined);
+    const oomKilled = await this.cgroup.oomKilled().catch(() => false);
+    if (signal === 'SIGKILL' && !oomKilled && this.emulated) signal = this.emulated;
+    try {
+      await this.cgroup.destroy();
+    } catch (e) {
+      this.cleanupError = e;
+    }
+    return { code, signal, oomKilled };
+  }
+
+  signal(sig: NodeJS.Signals): void {
+    void this.deliver(sig).catch(() => undefined);
+  }
+
+  private async deliver(sig: NodeJS.Signals): Promise<void> {
+    let pids = await this.cgroup.pids();
+    // Right after launch the joining shell may not have entered the cgroup yet.
+    for (let i = 0; pids.length === 0 && !this.ended && i < 500; i++) {
+      await sleep(2);
+      pids = await this.cgroup.pids();
+    }
+    const init = await this.findInit(pids);
+    for (const pid of pids) if (pid !== init) tryKill(pid, sig);
+    if (init === undefined) return;
+    if (sig !== 'SIGKILL' && FATAL_BY_DEFAULT.has(sig) && (await this.initDrops(init, sig))) {
+      this.emulated ??= sig;
+      tryKill(init, 'SIGKILL');
+    } else {
+      tryKill(init, sig);
+    }
+  }
+
+  /** The namespace's pid 1 as seen from here: the one process whose parent is unshare. */
+  private async findInit(pids: number[]): Promise<number | undefined> {
+    if (this.initPid !== undefined && pids.includes(this.initPid)) return this.initPid;
+    for (const pid of pids) {
+      if ((await readProcStatus(pid))?.ppid === this.pid) return (this.initPid = pid);
+    }
+    return undefined;
+  }
+
+  /** Whether the kernel would drop `sig` for pid 1: neither caught, ignored nor blocked (pending). */
+  private async initDrops(init: number, sig: NodeJS.Signals): Promise<boolean> {
+    const status = await readProcStatus(init);
+    if (!status) return false;
+    const bit = 1n << BigInt(constants.signals[sig] - 1);
+    return ((status.sigCgt | status.sigIgn | status.sigBlk) & bit) === 0n;
+  }
+
+  async destroy(): Promise<void> {
+    if (!this.ended) {
+      // unshare's death makes --kill-child SIGKILL pid 1, and with it the whole namespace; the
+      // cgroup pass catches a shell killed before it could exec.
+      this.child.kill('SIGKILL');
+      for (const pid of await this.cgroup.pids()) tryKill(pid, 'SIGKILL');
+    }
+    await this.exited;
+    if (this.cleanupError) throw this.cleanupError;
+  }
+
+  async statistics(): Promise<ContainerStatistics> {
+    const { cpus, memMb } = this.cgroup.limits;
+    if (this.ended) return { mem_limit_bytes: memoryLimitBytes(memMb), cpus_limit: cpus, processes: 0 };
+    return this.cgroup.statistics();
+  }
+}

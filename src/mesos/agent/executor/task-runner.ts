@@ -1,0 +1,151 @@
+// One task's life under the command executor's semantics (src/launcher/executor.cpp), run by the
+// agent itself: TASK_STARTING, TASK_RUNNING, then FINISHED/FAILED/KILLED from how the process ended;
+// kills are SIGTERM then SIGKILL after the grace period (default 3 s).
+import type { KillPolicy, TaskState, TaskStatus, TaskStatusReason, TaskStatusSource } from '../../protocol/types.js';
+import type { Clock, TimerHandle } from '../../../util/clock.js';
+import type { Logger } from '../../../util/log.js';
+import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from '../containerizer/launcher.js';
+
+export const DEFAULT_KILL_GRACE_MS = 3000;
+
+export interface StatusReport {
+  state: TaskState;
+  source: TaskStatusSource;
+  reason?: TaskStatusReason;
+  message?: string;
+  container_status?: TaskStatus['container_status'];
+  limitation?: TaskStatus['limitation'];
+}
+
+export interface TaskRunnerOptions {
+  launcher: ContainerLauncher;
+  clock: Clock;
+  log: Logger;
+  spec: LaunchSpec;
+  /** Whether the framework understands TASK_KILLING (capability TASK_KILLING_STATE). */
+  killingState: boolean;
+  taskKillPolicy?: KillPolicy;
+  /** TaskInfo.max_completion_time, in ms. */
+  maxCompletionMs?: number;
+  report: (status: StatusReport) => void;
+  /** Called once the container runs (before TASK_RUNNING is reported). */
+  onLaunched: (container: RunningContainer) => void;
+  /** Called once the container is gone, after the terminal report. */
+  onTerminated: (exit: ExitInfo | null) => void;
+}
+
+export function gracePeriodMs(policy: KillPolicy | undefined): number | undefined {
+  const ns = policy?.grace_period?.nanoseconds;
+  return ns === undefined ? undefined : Math.max(0, ns / 1e6);
+}
+
+export class TaskRunner {
+  private container: RunningContainer | null = null;
+  private killRequested = false;
+  private killDeadline: number | null = null;
+  private killTimer: TimerHandle | null = null;
+  private completionTimer: TimerHandle | null = null;
+  private completionReached = false;
+  private terminated = false;
+
+  constructor(private readonly options: TaskRunnerOptions) {}
+
+  get running(): RunningContainer | null {
+    return this.container;
+  }
+
+  async start(): Promise<void> {
+    const { report, spec } = this.options;
+    report({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
+    if (this.killRequested) {
+      this.finish({ state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it was launched' }, null);
+      return;
+    }
+    let container: RunningContainer;
+    try {
+      container = await this.options.launcher.launch(spec);
+    } catch (err) {
+      this.finish(
+        { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${(err as Error).message}` },
+        null,
+      );
+      return;
+    }
+    this.container = container;
+    this.options.onLaunched(container);
+    report({
+      state: 'TASK_RUNNING',
+      source: 'SOURCE_EXECUTOR',
+      container_status: { container_id: { value: spec.containerId }, executor_pid: container.pid },
+    });
+    if (this.options.maxCompletionMs !== undefined) {
+      this.completionTimer = this.options.clock.setTimeout(() => {
+        this.completionReached = true;
+        this.kill(0);
+      }, this.options.maxCompletionMs);
+    }
+    if (this.killRequested) this.signalKill();
+    const exit = await container.exited;
+    this.completionTimer?.cancel();
+    this.killTimer?.cancel();
+    this.finish(this.terminalReport(exit), exit);
+  }
+
+  /** Kills the task; a later kill can only shorten the grace period (as Mesos does). */
+  kill(graceMs?: number): void {
+    const grace = graceMs ?? gracePeriodMs(this.options.taskKillPolicy) ?? DEFAULT_KILL_GRACE_MS;
+    const deadline = this.options.clock.now() + grace;
+    if (this.killDeadline !== null && deadline >= this.killDeadline) return;
+    this.killDeadline = deadline;
+    const first = !this.killRequested;
+    this.killRequested = true;
+    if (first && this.options.killingState && this.container) {
+      this.options.report({ state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' });
+    }
+    if (this.container) this.signalKill();
+  }
+
+  private signalKill(): void {
+    const container = this.container!;
+    const remaining = Math.max(0, (this.killDeadline ?? this.options.clock.now()) - this.options.clock.now());
+    this.killTimer?.cancel();
+    if (remaining === 0) {
+      void container.destroy();
+      return;
+    }
+    container.signal('SIGTERM');
+    this.killTimer = this.options.clock.setTimeout(() => void container.destroy(), remaining);
+  }
+
+  private terminalReport(exit: ExitInfo): StatusReport {
+    const how = exit.signal ? `Command terminated with signal ${exit.signal}` : `Command exited with status ${exit.code ?? -1}`;
+    if (exit.oomKilled) {
+      return {
+        state: 'TASK_FAILED',
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
+        message: `Memory limit exceeded: Requested: ${this.options.spec.memMb}MB`,
+        limitation: { resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: this.options.spec.memMb } }] },
+      };
+    }
+    if (this.completionReached) {
+      return { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: 'REASON_MAX_COMPLETION_TIME_REACHED', message: 'Max completion time reached' };
+    }
+    if (this.killRequested) return { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message: how };
+    if (exit.code === 0) return { state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', message: how };
+    return { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', message: how };
+  }
+
+  private finish(status: StatusReport, exit: ExitInfo | null): void {
+    if (this.terminated) return;
+    this.terminated = true;
+    this.options.report(status);
+    const container = this.container;
+    const done = (): void => this.options.onTerminated(exit);
+    if (container) container.destroy().then(done, (err: unknown) => {
+      this.options.log.warn('Container cleanup failed', { container: this.options.spec.containerId, error: (err as Error).message });
+      done();
+    });
+    else done();
+  }
+}

@@ -1,0 +1,514 @@
+// The hierarchical DRF allocator (Mesos src/master/allocator/mesos/hierarchical.cpp) as a pure state
+// machine: the master tells it about frameworks, agents and returned resources, and asks
+// `allocate(nowMs)` for offers. No I/O, timers or clock reads; time arrives as `nowMs` and agent
+// shuffling uses the injected `random`, so tests can replay a cycle exactly.
+//
+// Fairness order comes from the DRF sorters (RoleSorters); per-agent resource bookkeeping from
+// AgentState; this file walks agents, asks who is next, and keeps the two consistent.
+import type { Resource } from '../../protocol/types.js';
+import {
+  addResources,
+  normalizeResources,
+  withAllocationRole,
+  withoutAllocationInfo,
+} from '../../protocol/resources.js';
+import { AgentState, RoleView } from './agent-state.js';
+import { RefusalFilters, refusalDurationMs } from './filters.js';
+import {
+  byAllocationRole,
+  checkRoles,
+  newFrameworkState,
+  targetRoles,
+  wantsOffers,
+  type FrameworkOptions,
+  type FrameworkState,
+} from './framework-state.js';
+import {
+  DEFAULT_MIN_ALLOCATABLE_TEXT,
+  parseMinAllocatable,
+  resourcesSatisfyMinAllocatable,
+  satisfiesMinAllocatable,
+  type MinAllocatable,
+} from './min-allocatable.js';
+import { RoleSorters } from './role-sorters.js';
+
+export { parseMinAllocatable, type MinAllocatable } from './min-allocatable.js';
+export type { FrameworkOptions } from './framework-state.js';
+
+export interface AllocatorOptions {
+  /** Mesos `--allocation_interval`; refusal filters last at least this long. Default 1000. */
+  allocationIntervalMs?: number;
+  /** Mesos `--min_allocatable_resources`; default `cpus:0.01|mem:32`. */
+  minAllocatableResources?: MinAllocatable;
+  /** Mesos `--fair_sharing_excluded_resource_names` (e.g. ['gpus']). */
+  fairnessExcludedResourceNames?: readonly string[];
+  /** Source of randomness for the agent shuffle; default Math.random. */
+  random?: () => number;
+}
+
+/** One offer's worth: everything `role` may use on `agentId`, for `frameworkId`. */
+export interface Allocation {
+  frameworkId: string;
+  role: string;
+  agentId: string;
+  /** With allocation_info.role set; owned by the caller. */
+  resources: Resource[];
+}
+
+export interface RoleSummary {
+  name: string;
+  weight: number;
+  /** Offered or allocated to frameworks in this role (without allocation_info). */
+  allocated: Resource[];
+  frameworks: string[];
+}
+
+export interface AllocatorStats {
+  allocationRuns: number;
+  /** Offers made over all runs (one per framework, role and agent). */
+  allocationsMade: number;
+  lastRunCandidates: number;
+  lastRunAllocations: number;
+  frameworks: number;
+  agents: number;
+  roles: number;
+}
+
+export class HierarchicalAllocator {
+  private readonly intervalMs: number;
+  private readonly minAllocatable: MinAllocatable;
+  private readonly random: () => number;
+
+  private readonly frameworks = new Map<string, FrameworkState>();
+  private readonly agents = new Map<string, AgentState>();
+  /** frameworkId -> agents where it holds resources; kept even for frameworks not (yet) added. */
+  private readonly holdings = new Map<string, Set<string>>();
+  private readonly sorters: RoleSorters;
+  private readonly filters = new RefusalFilters();
+  /** Frameworks with a per-role minimum; while 0, one failed global check skips a whole role. */
+  private overrides = 0;
+  private lastNowMs = 0;
+  private counters = { allocationRuns: 0, allocationsMade: 0, lastRunCandidates: 0, lastRunAllocations: 0 };
+
+  // The agent and role the allocation loop is looking at; read by `accept` (kept as a field so the
+  // loop does not create a closure per agent and role).
+  private cycleAgent: AgentState | null = null;
+  private cycleRole = '';
+  private cycleView: RoleView | null = null;
+  private cycleNowMs = 0;
+  private readonly accept = (frameworkId: string): boolean => this.eligible(frameworkId);
+
+  constructor(options: AllocatorOptions = {}) {
+    this.intervalMs = options.allocationIntervalMs ?? 1000;
+    this.minAllocatable =
+      options.minAllocatableResources ?? parseMinAllocatable(DEFAULT_MIN_ALLOCATABLE_TEXT);
+    this.random = options.random ?? Math.random;
+    this.sorters = new RoleSorters(options.fairnessExcludedResourceNames ?? [], () =>
+      [...this.agents.values()].map((a) => a.total),
+    );
+  }
+
+  // ---- frameworks ----
+
+  /**
+   * Adds a framework. `used` lists resources it already holds (tasks recovered after failover);
+   * holdings already reported by addAgent for this framework are not counted twice.
+   */
+  addFramework(
+    frameworkId: string,
+    options: FrameworkOptions,
+    used: ReadonlyArray<{ agentId: string; resources: readonly Resource[] }> = [],
+  ): void {
+    if (this.frameworks.has(frameworkId)) throw new Error(`Framework ${frameworkId} is already added`);
+    const fw = newFrameworkState(frameworkId, options);
+    this.frameworks.set(frameworkId, fw);
+    if (fw.minAllocatable.size > 0) this.overrides++;
+    for (const role of fw.roles) this.track(fw, role);
+    // Resources agents reported for this framework before it was added now count for it.
+    for (const agentId of this.holdings.get(frameworkId) ?? []) {
+      for (const h of this.agents.get(agentId)!.held) {
+        if (h.frameworkId === frameworkId) this.countAllocated(fw, h.role, h.resources);
+      }
+    }
+    for (const { agentId, resources } of used) {
+      const agent = this.agents.get(agentId);
+      if (!agent || agent.holds(frameworkId)) continue;
+      this.claimUsed(agent, frameworkId, resources);
+    }
+    this.syncActivation(fw);
+  }
+
+  /** Removes a framework; whatever it still holds goes back to its agents. */
+  removeFramework(frameworkId: string): void {
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) return;
+    for (const agentId of this.holdings.get(frameworkId) ?? []) {
+      for (const h of this.agents.get(agentId)!.releaseAll(frameworkId)) {
+        this.countUnallocated(fw, h.role, h.resources);
+      }
+    }
+    this.holdings.delete(frameworkId);
+    for (const role of [...fw.tracked]) this.untrack(fw, role);
+    this.filters.clearFramework(frameworkId);
+    if (fw.minAllocatable.size > 0) this.overrides--;
+    this.frameworks.delete(frameworkId);
+  }
+
+  activateFramework(frameworkId: string): void {
+    const fw = this.framework(frameworkId);
+    fw.active = true;
+    this.syncActivation(fw);
+  }
+
+  /** No offers while inactive; its refusal filters are dropped, as Mesos does on deactivation. */
+  deactivateFramework(frameworkId: string): void {
+    const fw = this.framework(frameworkId);
+    fw.active = false;
+    this.syncActivation(fw);
+    this.filters.clearFramework(frameworkId);
+  }
+
+  /**
+   * UPDATE_FRAMEWORK / re-subscription: new roles, suppressed roles and (if given) per-role minimums.
+   * A dropped role keeps counting what the framework still holds in it, and its filters go.
+   */
+  updateFramework(
+    frameworkId: string,
+    roles: readonly string[],
+    suppressedRoles: readonly string[] = [],
+    minAllocatable?: Readonly<Record<string, MinAllocatable>>,
+  ): void {
+    const fw = this.framework(frameworkId);
+    checkRoles(frameworkId, roles, fw.multiRole);
+    const dropped = [...fw.roles].filter((r) => !roles.includes(r));
+    fw.roles = new Set(roles);
+    fw.suppressed = new Set(suppressedRoles.filter((r) => roles.includes(r)));
+    if (minAllocatable !== undefined) {
+      if (fw.minAllocatable.size > 0) this.overrides--;
+      fw.minAllocatable = new Map(Object.entries(minAllocatable));
+      if (fw.minAllocatable.size > 0) this.overrides++;
+    }
+    for (const role of fw.roles) this.track(fw, role);
+    this.filters.clearFramework(frameworkId, dropped);
+    for (const role of dropped) this.untrackIfIdle(fw, role);
+    this.syncActivation(fw);
+  }
+
+  /** SUPPRESS: no offers for these roles (all of the framework's roles when empty or absent). */
+  suppress(frameworkId: string, roles?: readonly string[]): void {
+    const fw = this.framework(frameworkId);
+    for (const role of targetRoles(fw, roles)) fw.suppressed.add(role);
+    this.syncActivation(fw);
+  }
+
+  /** REVIVE: offers resume for these roles and their refusal filters are cleared. */
+  revive(frameworkId: string, roles?: readonly string[]): void {
+    const fw = this.framework(frameworkId);
+    const targets = targetRoles(fw, roles);
+    for (const role of targets) fw.suppressed.delete(role);
+    this.filters.clearFramework(frameworkId, targets);
+    this.syncActivation(fw);
+  }
+
+  // ---- agents ----
+
+  /**
+   * Adds an agent. `used` lists what frameworks already run there (resources carrying
+   * allocation_info.role); it is unavailable at once and counts for frameworks already added.
+   */
+  addAgent(
+    agentId: string,
+    info: { hostname?: string },
+    total: readonly Resource[],
+    used: ReadonlyArray<{ frameworkId: string; resources: readonly Resource[] }> = [],
+  ): void {
+    if (this.agents.has(agentId)) throw new Error(`Agent ${agentId} is already added`);
+    const agent = new AgentState(agentId, info.hostname, normalizeResources(withoutAllocationInfo(total)));
+    this.agents.set(agentId, agent);
+    this.sorters.addTotal(agent.total);
+    for (const { frameworkId, resources } of used) this.claimUsed(agent, frameworkId, resources);
+  }
+
+  /** Removes an agent: what frameworks held there stops counting, and its filters go. */
+  removeAgent(agentId: string): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    const records = agent.held.splice(0);
+    for (const h of records) {
+      this.dropHolding(h.frameworkId, agentId);
+      const fw = this.frameworks.get(h.frameworkId);
+      if (fw) this.countUnallocated(fw, h.role, h.resources);
+    }
+    for (const h of records) {
+      const fw = this.frameworks.get(h.frameworkId);
+      if (fw) this.untrackIfIdle(fw, h.role);
+    }
+    this.sorters.removeTotal(agent.total);
+    this.filters.clearAgent(agentId);
+    this.agents.delete(agentId);
+  }
+
+  activateAgent(agentId: string): void {
+    this.agent(agentId).active = true;
+  }
+
+  /** No offers from a deactivated (e.g. draining or unreachable) agent. */
+  deactivateAgent(agentId: string): void {
+    this.agent(agentId).active = false;
+  }
+
+  // ---- resources ----
+
+  /**
+   * Resources come back (declined, unused part of an accept, task ended, offer rescinded).
+   * `refuseSeconds`: a number is Filters.refuse_seconds, undefined the default 5 s filter of a
+   * decline without filters, null "install no filter". Unknown agents or holdings are ignored,
+   * since the master may race with agent removal. Recovery never triggers allocation (as in Mesos).
+   */
+  recoverResources(
+    frameworkId: string,
+    agentId: string,
+    resources: readonly Resource[],
+    refuseSeconds: number | undefined | null,
+    nowMs: number,
+  ): void {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    const fw = this.frameworks.get(frameworkId);
+    for (const [role, part] of byAllocationRole(resources, fw)) {
+      const back = agent.release(frameworkId, role, part);
+      if (back.length === 0) continue;
+      if (!agent.holds(frameworkId)) this.dropHolding(frameworkId, agentId);
+      if (!fw) continue;
+      this.countUnallocated(fw, role, back);
+      if (refuseSeconds !== null) {
+        const duration = refusalDurationMs(refuseSeconds, this.intervalMs);
+        if (duration > 0) this.filters.add(frameworkId, role, agentId, back, nowMs + duration);
+      }
+      this.untrackIfIdle(fw, role);
+    }
+  }
+
+  /** Sets role weights (UPDATE_WEIGHTS, PUT /weights); outstanding offers are not rebalanced. */
+  updateWeights(weights: ReadonlyArray<{ role: string; weight: number }>): void {
+    for (const { role, weight } of weights) this.sorters.updateWeight(role, weight);
+  }
+
+  // ---- allocation ----
+
+  /**
+   * One allocation run over `agentIds` (default: all). Active agents are shuffled; for each, roles
+   * go in role-sorter order and frameworks in their role's sorter order, and the first eligible
+   * framework takes everything on the agent its role may use. Resources given out count at once,
+   * so the DRF order shifts during the run.
+   */
+  allocate(nowMs: number, agentIds?: Iterable<string>): Allocation[] {
+    this.lastNowMs = Math.max(this.lastNowMs, nowMs);
+    this.filters.expire(nowMs);
+    const candidates: AgentState[] = [];
+    if (agentIds === undefined) {
+      for (const agent of this.agents.values()) if (agent.active) candidates.push(agent);
+    } else {
+      for (const id of new Set(agentIds)) {
+        const agent = this.agents.get(id);
+        if (agent?.active) candidates.push(agent);
+      }
+    }
+    shuffle(candidates, this.random);
+    this.cycleNowMs = nowMs;
+
+    // Stage 1 (quota guarantees) would run here first, restricted to roles below their guarantee.
+    // Stage 2: fair sharing.
+    const out: Allocation[] = [];
+    for (const agent of candidates) {
+      if (agent.available.length === 0) continue;
+      // A snapshot: allocating on this agent re-orders roles only for the next agent, as in Mesos.
+      const roles = this.sorters.order();
+      for (const role of roles) {
+        const view = agent.viewFor(role);
+        if (view.resources.length === 0) continue;
+        view.globalAllocatable ??= resourcesSatisfyMinAllocatable(view.resources, this.minAllocatable);
+        if (!view.globalAllocatable && this.overrides === 0) continue;
+        this.cycleAgent = agent;
+        this.cycleRole = role;
+        this.cycleView = view;
+        const frameworkId = this.sorters.firstFramework(role, this.accept);
+        if (frameworkId === undefined) continue;
+        this.give(this.frameworks.get(frameworkId)!, role, agent, view, out);
+        if (agent.available.length === 0) break;
+      }
+    }
+    this.cycleAgent = null;
+    this.cycleView = null;
+    this.counters.allocationRuns++;
+    this.counters.allocationsMade += out.length;
+    this.counters.lastRunCandidates = candidates.length;
+    this.counters.lastRunAllocations = out.length;
+    return out;
+  }
+
+  // ---- read-only views ----
+
+  /** Roles with frameworks or a weight, by name (for /roles and metrics). */
+  roles(): RoleSummary[] {
+    return this.sorters.roleNames().map((name) => {
+      const frameworks = this.sorters.frameworksIn(name);
+      let allocated: Resource[] = [];
+      for (const frameworkId of frameworks) {
+        for (const agentId of this.holdings.get(frameworkId) ?? []) {
+          const held = this.agents.get(agentId)!.heldBy(frameworkId, name);
+          if (held) allocated = addResources(allocated, held);
+        }
+      }
+      return { name, weight: this.sorters.weight(name), allocated, frameworks };
+    });
+  }
+
+  /** What a framework holds (offered or used), per agent and role, with allocation_info set. */
+  frameworkAllocated(frameworkId: string): Array<{ agentId: string; role: string; resources: Resource[] }> {
+    const out: Array<{ agentId: string; role: string; resources: Resource[] }> = [];
+    for (const agentId of this.holdings.get(frameworkId) ?? []) {
+      for (const h of this.agents.get(agentId)!.held) {
+        if (h.frameworkId === frameworkId)
+          out.push({ agentId, role: h.role, resources: withAllocationRole(h.resources, h.role) });
+      }
+    }
+    return out;
+  }
+
+  /** The agent's unallocated resources, or undefined for an unknown agent. */
+  agentAvailable(agentId: string): readonly Resource[] | undefined {
+    return this.agents.get(agentId)?.available;
+  }
+
+  /** Refusal filters in force at `nowMs` (default: the latest time the allocator was given). */
+  activeFilterCount(nowMs: number = this.lastNowMs, role?: string): number {
+    return this.filters.activeCount(nowMs, role);
+  }
+
+  /** Current DRF share of a role (dominant share / weight), for metrics; 0 for unknown roles. */
+  roleShare(role: string): number {
+    return this.sorters.share(role);
+  }
+
+  get stats(): AllocatorStats {
+    return {
+      ...this.counters,
+      frameworks: this.frameworks.size,
+      agents: this.agents.size,
+      roles: this.sorters.size,
+    };
+  }
+
+  // ---- internals ----
+
+  private framework(frameworkId: string): FrameworkState {
+    const fw = this.frameworks.get(frameworkId);
+    if (!fw) throw new Error(`Unknown framework ${frameworkId}`);
+    return fw;
+  }
+
+  private agent(agentId: string): AgentState {
+    const agent = this.agents.get(agentId);
+    if (!agent) throw new Error(`Unknown agent ${agentId}`);
+    return agent;
+  }
+
+  /** The allocation loop's question for one framework, about `cycleAgent` and `cycleRole`. */
+  private eligible(frameworkId: string): boolean {
+    const view = this.cycleView!;
+    const fw = this.frameworks.get(frameworkId)!;
+    const minimum = this.overrides === 0 ? undefined : fw.minAllocatable.get(this.cycleRole);
+    if (
+      minimum === undefined ? !view.globalAllocatable : !satisfiesMinAllocatable(view.quantities, minimum)
+    ) {
+      return false;
+    }
+    return !(
+      this.filters.hasAny(frameworkId) &&
+      this.filters.isFiltered(frameworkId, this.cycleRole, this.cycleAgent!.id, view, this.cycleNowMs)
+    );
+  }
+
+  private give(fw: FrameworkState, role: string, agent: AgentState, view: RoleView, out: Allocation[]): void {
+    agent.allocate(fw.id, role, view);
+    this.addHolding(fw.id, agent.id);
+    this.countAllocated(fw, role, view.resources);
+    out.push({
+      frameworkId: fw.id,
+      role,
+      agentId: agent.id,
+      resources: withAllocationRole(view.resources, role),
+    });
+  }
+
+  /** Resources a framework already uses on `agent` (tasks that survived a failover). */
+  private claimUsed(agent: AgentState, frameworkId: string, resources: readonly Resource[]): void {
+    const fw = this.frameworks.get(frameworkId);
+    for (const [role, part] of byAllocationRole(resources, fw)) {
+      const taken = agent.claim(frameworkId, role, part);
+      if (taken.length === 0) continue;
+      this.addHolding(frameworkId, agent.id);
+      if (fw) this.countAllocated(fw, role, taken);
+    }
+  }
+
+  private addHolding(frameworkId: string, agentId: string): void {
+    let set = this.holdings.get(frameworkId);
+    if (!set) this.holdings.set(frameworkId, (set = new Set()));
+    set.add(agentId);
+  }
+
+  private dropHolding(frameworkId: string, agentId: string): void {
+    const set = this.holdings.get(frameworkId);
+    set?.delete(agentId);
+    // A known framework keeps its (empty) set: it is refilled on the next offer, every cycle.
+    if (set?.size === 0 && !this.frameworks.has(frameworkId)) this.holdings.delete(frameworkId);
+  }
+
+  private countAllocated(fw: FrameworkState, role: string, resources: readonly Resource[]): void {
+    this.track(fw, role);
+    this.sorters.allocated(fw.id, role, resources);
+  }
+
+  private countUnallocated(fw: FrameworkState, role: string, resources: readonly Resource[]): void {
+    if (fw.tracked.has(role)) this.sorters.unallocated(fw.id, role, resources);
+  }
+
+  /** Puts the framework in the role's sorters (creating the role if new), active as it should be. */
+  private track(fw: FrameworkState, role: string): void {
+    if (fw.tracked.has(role)) return;
+    this.sorters.track(fw.id, role);
+    fw.tracked.add(role);
+    this.sorters.setActive(fw.id, role, wantsOffers(fw, role));
+  }
+
+  private untrack(fw: FrameworkState, role: string): void {
+    this.sorters.untrack(fw.id, role);
+    fw.tracked.delete(role);
+  }
+
+  /** Drops a role the framework left once it holds nothing more in it. */
+  private untrackIfIdle(fw: FrameworkState, role: string): void {
+    if (fw.roles.has(role) || !fw.tracked.has(role)) return;
+    for (const agentId of this.holdings.get(fw.id) ?? []) {
+      if (this.agents.get(agentId)!.heldBy(fw.id, role)) return;
+    }
+    this.untrack(fw, role);
+  }
+
+  private syncActivation(fw: FrameworkState): void {
+    for (const role of fw.tracked) this.sorters.setActive(fw.id, role, wantsOffers(fw, role));
+  }
+}
+
+/** Fisher-Yates with the injected random source. */
+function shuffle<T>(items: T[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const tmp = items[i]!;
+    items[i] = items[j]!;
+    items[j] = tmp;
+  }
+}

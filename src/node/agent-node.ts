@@ -1,0 +1,105 @@
+// `sandbox-node agent`: one Mesos agent in this process.
+import { mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent } from '../mesos/agent/agent.js';
+import { createLauncher } from '../mesos/agent/containerizer/launcher.js';
+import { agentResources } from '../mesos/agent/detect-resources.js';
+import { FilesService } from '../mesos/agent/files.js';
+import { createAgentServer } from '../mesos/agent/http-server.js';
+import { createMasterDetector } from '../mesos/master-detector.js';
+import { formatResources, parseAttributes } from '../mesos/protocol/resources.js';
+import { systemClock } from '../util/clock.js';
+import { parseDuration } from '../util/duration.js';
+import type { Logger } from '../util/log.js';
+import { FlagError, intFlag, type FlagSpecs } from './flags.js';
+
+export const AGENT_FLAGS: FlagSpecs = {
+  master: { help: 'The master: http://host:port, host:port or zk://host:port/path' },
+  ip: { help: 'IP address to listen on and advertise', default: '127.0.0.1' },
+  port: { help: 'Port to listen on', default: '5051' },
+  hostname: { help: 'Hostname to advertise (defaults to --ip)' },
+  work_dir: { help: 'Where sandboxes live (default: <tmpdir>/mesos-sandbox-agent-<ip>-<port>)' },
+  resources: { help: "Mesos resources, e.g. 'cpus:2;mem:1024;disk:4096;ports:[31000-31999]'; the rest is detected" },
+  attributes: { help: "Attributes, e.g. 'rack:a;zone:west;level:10'" },
+  isolation: {
+    help: "auto (cgroups+namespaces as root, else posix), linux, posix, or Mesos names such as 'cgroups/cpu,cgroups/mem' or 'posix/cpu,posix/mem'",
+    default: 'auto',
+  },
+  cgroups_root: { help: 'Parent cgroup of task containers', default: 'mesos-sandbox' },
+  cgroups_enable_cfs: { help: 'Also enforce CPU with a CFS quota (hard cap)', boolean: true, default: 'false' },
+  registration_backoff_factor: { help: 'Backoff factor for (re-)registration attempts', default: '250ms' },
+  status_update_retry_interval: { help: 'First retry of an unacknowledged status update', default: '10secs' },
+  log_file: { help: 'Write the structured log here (stderr otherwise)' },
+  log_level: { help: 'debug, info, warn or error', default: 'info' },
+};
+
+export interface RunningAgent {
+  agent: Agent;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+function launcherIsolation(flag: string): 'auto' | 'linux' | 'posix' {
+  if (flag === 'auto' || flag === 'linux' || flag === 'posix') return flag;
+  if (/cgroups|namespaces/.test(flag)) return 'linux';
+  if (/posix/.test(flag)) return 'posix';
+  throw new FlagError(`Unknown --isolation '${flag}'`);
+}
+
+export async function runAgentNode(flags: Record<string, string>, log: Logger): Promise<RunningAgent> {
+  if (!flags.master) throw new FlagError("Flag '--master' is required (http://host:port or zk://host:port/path)");
+  const ip = flags.ip!;
+  const port = intFlag(flags, 'port');
+  const hostname = flags.hostname ?? ip;
+  const workDir = flags.work_dir ?? join(tmpdir(), `mesos-sandbox-agent-${ip}-${port}`);
+  mkdirSync(workDir, { recursive: true });
+  const resources = agentResources(flags.resources, workDir);
+  const attributesText = flags.attributes ?? '';
+  const attributes = parseAttributes(attributesText);
+  const launcher = createLauncher({
+    isolation: launcherIsolation(flags.isolation!),
+    cgroupsRoot: flags.cgroups_root!,
+    enableCfs: flags.cgroups_enable_cfs === 'true',
+    warn: (msg) => log.warn(msg),
+  });
+  log.info('Task isolation', { isolation: launcher.isolation, enforcing: launcher.enforcing });
+  const files = new FilesService();
+  if (flags.log_file) files.attach('/slave/log', flags.log_file);
+  const detector = await createMasterDetector(flags.master);
+  const agent = new Agent({
+    hostname,
+    port,
+    workDir,
+    resources,
+    attributes,
+    attributesText,
+    flags: { ...flags, work_dir: workDir, resources: formatResources(resources), isolation: launcher.isolation, hostname },
+    detector,
+    launcher,
+    clock: systemClock,
+    log,
+    files,
+    registrationBackoffMs: parseDuration(flags.registration_backoff_factor!),
+    statusUpdateRetryMinMs: parseDuration(flags.status_update_retry_interval!),
+  });
+  const server = createAgentServer(agent, files, {}, log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, ip, () => resolve());
+  });
+  server.requestTimeout = 0;
+  await agent.start();
+  log.info('Agent listening', { url: `http://${ip}:${port}`, master: flags.master, resources: formatResources(resources) });
+  return {
+    agent,
+    server,
+    stop: async () => {
+      await agent.stop();
+      await detector.stop();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,128 @@
+// `sandbox-node master`: one Mesos master in this process. With --zk it contends for leadership in
+// ZooKeeper the way Mesos does (json.info_<seq> znodes holding MasterInfo JSON); without, it leads
+// alone.
+import type { Server } from 'node:http';
+import { ipToUint32, newUuid } from '../mesos/protocol/ids.js';
+import type { MasterInfo } from '../mesos/protocol/types.js';
+import { Master } from '../mesos/master/master.js';
+import { createMasterServer } from '../mesos/master/http-server.js';
+import { MESOS_VERSION } from '../mesos/master/model.js';
+import { LeaderContender, LeaderDetector } from '../zookeeper/election.js';
+import { ZkClient } from '../zookeeper/client.js';
+import { parseZkUrl } from '../zookeeper/url.js';
+import { systemClock } from '../util/clock.js';
+import { parseDuration } from '../util/duration.js';
+import type { Logger } from '../util/log.js';
+import { intFlag, type FlagSpecs } from './flags.js';
+
+export const MASTER_FLAGS: FlagSpecs = {
+  ip: { help: 'IP address to listen on and advertise', default: '127.0.0.1' },
+  port: { help: 'Port to listen on', default: '5050' },
+  hostname: { help: 'Hostname to advertise (defaults to --ip)' },
+  zk: { help: 'zk://host:port/path for leader election; standalone without it' },
+  zk_session_timeout: { help: 'ZooKeeper session timeout', default: '10secs' },
+  cluster: { help: 'Human readable cluster name shown in /state' },
+  allocation_interval: { help: 'Time between batch allocations', default: '1secs' },
+  offer_timeout: { help: 'Rescind offers not answered within this time (never by default)' },
+  min_allocatable_resources: { help: 'Smallest offers made; | separates alternatives', default: 'cpus:0.01|mem:32' },
+  agent_ping_timeout: { help: 'Agent health-check interval', default: '15secs' },
+  max_agent_ping_timeouts: { help: 'Missed pings before a disconnected agent is removed', default: '5' },
+  max_completed_frameworks: { help: 'Completed frameworks kept in memory', default: '50' },
+  max_completed_tasks_per_framework: { help: 'Completed tasks kept per framework', default: '1000' },
+  work_dir: { help: 'Accepted for compatibility; the registry lives in ZooKeeper' },
+  quorum: { help: 'Accepted for compatibility; not used' },
+  log_file: { help: 'Write the structured log here (stderr otherwise)' },
+  log_level: { help: 'debug, info, warn or error', default: 'info' },
+};
+
+export interface RunningMaster {
+  master: Master;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export async function runMasterNode(flags: Record<string, string>, log: Logger): Promise<RunningMaster> {
+  const ip = flags.ip!;
+  const port = intFlag(flags, 'port');
+  const hostname = flags.hostname ?? ip;
+  const id = newUuid();
+  const info: MasterInfo = {
+    id,
+    ip: ipToUint32(ip),
+    port,
+    pid: `master@${ip}:${port}`,
+    hostname,
+    version: MESOS_VERSION,
+    address: { hostname, ip, port },
+    capabilities: [{ type: 'AGENT_UPDATE' }, { type: 'AGENT_DRAINING' }, { type: 'QUOTA_V2' }],
+  };
+  const pingMs = parseDuration(flags.agent_ping_timeout!);
+  const master = new Master({
+    info,
+    clock: systemClock,
+    logger: log,
+    flags: { ...flags, hostname, version: MESOS_VERSION },
+    ...(flags.cluster ? { cluster: flags.cluster } : {}),
+    allocationIntervalMs: parseDuration(flags.allocation_interval!),
+    ...(flags.offer_timeout ? { offerTimeoutMs: parseDuration(flags.offer_timeout) } : {}),
+    heartbeatIntervalSeconds: 15,
+    agentRemovalTimeoutMs: pingMs * intFlag(flags, 'max_agent_ping_timeouts'),
+    minAllocatableResources: flags.min_allocatable_resources!,
+    maxCompletedTasksPerFramework: intFlag(flags, 'max_completed_tasks_per_framework'),
+    maxCompletedFrameworks: intFlag(flags, 'max_completed_frameworks'),
+  });
+  const server = createMasterServer(master, log);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, ip, () => resolve());
+  });
+  // Long-lived streams must not be cut by Node's request timeouts.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  log.info('Master listening', { url: `http://${ip}:${port}`, id });
+
+  let zk: ZkClient | null = null;
+  let detector: LeaderDetector | null = null;
+  let contender: LeaderContender | null = null;
+  if (flags.zk) {
+    const url = parseZkUrl(flags.zk);
+    zk = await ZkClient.connect(url.connectionString, {
+      sessionTimeoutMs: parseDuration(flags.zk_session_timeout!),
+      ...(url.auth ? { auth: url.auth } : {}),
+    });
+    detector = new LeaderDetector(zk, url.path);
+    detector.onChange((leader) => {
+      if (!leader) return master.setLeader(undefined);
+      try {
+        master.setLeader(JSON.parse(leader.data) as MasterInfo);
+      } catch {
+        log.warn('Leader znode holds no MasterInfo JSON', { znode: leader.name });
+      }
+    });
+    await detector.start();
+    contender = new LeaderContender(zk, url.path, JSON.stringify(info));
+    const znode = await contender.contend();
+    log.info('Contending for leadership', { zk: flags.zk, znode });
+    contender.onElected(() => master.becomeLeader());
+    contender.onLost(() => {
+      // Mesos aborts rather than risk two leaders; the process supervisor (or the user) restarts it.
+      log.error('Lost leadership (ZooKeeper session ended); exiting');
+      process.exit(1);
+    });
+  } else {
+    master.becomeLeader();
+  }
+
+  return {
+    master,
+    server,
+    stop: async () => {
+      master.stop();
+      detector?.stop();
+      await contender?.withdraw().catch(() => undefined);
+      await zk?.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

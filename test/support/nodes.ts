@@ -1,0 +1,92 @@
+// Starting real `sandbox-node` processes for integration tests (the built dist/ is what runs, so
+// `npm test` builds first), and small helpers to watch what they do.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { waitFor } from '../../src/util/wait.js';
+import type { SchedulerClient } from '../../src/mesos/scheduler/client.js';
+import type { SchedulerEvent } from '../../src/mesos/protocol/types.js';
+
+const MAIN = resolve(import.meta.dirname, '../../dist/src/node/main.js');
+
+export interface TestNode {
+  role: string;
+  url: string;
+  logFile: string;
+  child: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  logTail(): string;
+}
+
+export function testDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `sandbox-test-${prefix}-`));
+}
+
+export async function startNode(role: 'master' | 'agent', flags: Record<string, string>, dir: string): Promise<TestNode> {
+  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
+  const logFile = join(dir, `${role}-${flags.port}.log`);
+  const args = [MAIN, role, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`), `--log_file=${logFile}`];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const url = `http://${flags.ip ?? '127.0.0.1'}:${flags.port}`;
+  const logTail = (): string => {
+    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
+    return `${log}\n${stderr}`;
+  };
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}: ${logTail()}`);
+      const res = await fetch(`${url}/health`);
+      return res.status === 200;
+    },
+    { timeoutMs: 15_000, description: `${role} at ${url} to answer /health` },
+  ).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${logTail()}`);
+  });
+  return {
+    role,
+    url,
+    logFile,
+    child,
+    logTail,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+/** Collects a scheduler's events so tests can wait for the one they expect. */
+export class EventLog {
+  readonly events: SchedulerEvent[] = [];
+
+  constructor(client: SchedulerClient) {
+    client.on('event', (e: SchedulerEvent) => this.events.push(e));
+  }
+
+  async next<T extends SchedulerEvent['type']>(
+    type: T,
+    predicate: (e: Extract<SchedulerEvent, { type: T }>) => boolean = () => true,
+    timeoutMs = 15_000,
+    from = 0,
+  ): Promise<Extract<SchedulerEvent, { type: T }>> {
+    return waitFor(
+      () =>
+        this.events
+          .slice(from)
+          .find((e): e is Extract<SchedulerEvent, { type: T }> => e.type === type && predicate(e as Extract<SchedulerEvent, { type: T }>)),
+      { timeoutMs, description: `a ${type} event`, intervalMs: 5 },
+    );
+  }
+
+  updates(taskId: string): Array<Extract<SchedulerEvent, { type: 'UPDATE' }>['update']['status']> {
+    return this.events
+      .filter((e): e is Extract<SchedulerEvent, { type: 'UPDATE' }> => e.type === 'UPDATE')
+      .map((e) => e.update.status)
+      .filter((s) => s.task_id.value === taskId);
+  }
+}

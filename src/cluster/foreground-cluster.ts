@@ -45,12 +45,30 @@ export class NodeNotReadyError extends Error {
   }
 }
 
-function startNode(role: ClusterNode['role'], id: string, ip: string, port: number, flags: string[], dir: string): ClusterNode {
+function startNode(
+  role: ClusterNode['role'],
+  id: string,
+  ip: string,
+  port: number,
+  flags: string[],
+  dir: string,
+): ClusterNode {
   const logFile = join(dir, `${id}.log`);
-  const child = spawn(process.execPath, [NODE_MAIN, role, `--ip=${ip}`, `--port=${port}`, `--log_file=${logFile}`, ...flags], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  return { id, role, address: `${ip}:${port}`, ...(role !== 'zookeeper' ? { url: `http://${ip}:${port}` } : {}), logFile, child };
+  const child = spawn(
+    process.execPath,
+    [NODE_MAIN, role, `--ip=${ip}`, `--port=${port}`, `--log_file=${logFile}`, ...flags],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  return {
+    id,
+    role,
+    address: `${ip}:${port}`,
+    ...(role !== 'zookeeper' ? { url: `http://${ip}:${port}` } : {}),
+    logFile,
+    child,
+  };
 }
 
 async function stopAll(nodes: ClusterNode[]): Promise<void> {
@@ -59,10 +77,13 @@ async function stopAll(nodes: ClusterNode[]): Promise<void> {
     await Promise.all(
       nodes
         .filter((n) => n.role === role && n.child.exitCode === null && n.child.signalCode === null)
-        .map((n) => new Promise<void>((r) => {
-          n.child.once('exit', () => r());
-          n.child.kill('SIGTERM');
-        })),
+        .map(
+          (n) =>
+            new Promise<void>((r) => {
+              n.child.once('exit', () => r());
+              n.child.kill('SIGTERM');
+            }),
+        ),
     );
   }
 }
@@ -73,7 +94,8 @@ export async function startForegroundCluster(opts: ForegroundClusterOptions): Pr
   const ready = async (node: ClusterNode, check: () => Promise<boolean>): Promise<void> => {
     await waitFor(
       async () => {
-        if (node.child.exitCode !== null) throw new NodeNotReadyError(node, `exited with ${node.child.exitCode}`);
+        if (node.child.exitCode !== null)
+          throw new NodeNotReadyError(node, `exited with ${node.child.exitCode}`);
         return check();
       },
       { timeoutMs: opts.readyTimeoutMs, description: `${node.id} to be ready` },
@@ -82,14 +104,33 @@ export async function startForegroundCluster(opts: ForegroundClusterOptions): Pr
     });
   };
   try {
-    const zk = startNode('zookeeper', 'zookeeper-1', '127.0.0.1', 2181, [`--data_dir=${join(opts.stateDir, 'zookeeper-1')}`, `--log_level=${opts.logLevel}`], opts.stateDir);
+    const zk = startNode(
+      'zookeeper',
+      'zookeeper-1',
+      '127.0.0.1',
+      2181,
+      [`--data_dir=${join(opts.stateDir, 'zookeeper-1')}`, `--log_level=${opts.logLevel}`],
+      opts.stateDir,
+    );
     nodes.push(zk);
     const zkUrl = 'zk://127.0.0.1:2181/mesos';
     await ready(zk, async () => (await fourLetterWord('127.0.0.1', 2181, 'ruok').catch(() => '')) === 'imok');
 
-    const master = startNode('master', 'master-1', '127.0.0.1', 5050, [`--zk=${zkUrl}`, `--log_level=${opts.logLevel}`], opts.stateDir);
+    const master = startNode(
+      'master',
+      'master-1',
+      '127.0.0.1',
+      5050,
+      [`--zk=${zkUrl}`, `--log_level=${opts.logLevel}`],
+      opts.stateDir,
+    );
     nodes.push(master);
-    await ready(master, async () => (await getJson<{ leader_info?: { id: string } }>(`${master.url}/master/state`).catch(() => null))?.leader_info !== undefined);
+    await ready(
+      master,
+      async () =>
+        (await getJson<{ leader_info?: { id: string } }>(`${master.url}/master/state`).catch(() => null))
+          ?.leader_info !== undefined,
+    );
 
     for (let i = 1; i <= opts.agents; i++) {
       const base = 31000 + (i - 1) * 1000;
@@ -98,18 +139,31 @@ export async function startForegroundCluster(opts: ForegroundClusterOptions): Pr
         `agent-${i}`,
         `127.0.1.${i}`,
         5051,
-        [`--master=${zkUrl}`, `--resources=${opts.agentResources};ports:[${base}-${base + 999}]`, `--work_dir=${join(opts.stateDir, `agent-${i}`)}`, `--log_level=${opts.logLevel}`],
+        [
+          `--master=${zkUrl}`,
+          `--resources=${opts.agentResources};ports:[${base}-${base + 999}]`,
+          `--work_dir=${join(opts.stateDir, `agent-${i}`)}`,
+          `--log_level=${opts.logLevel}`,
+        ],
         opts.stateDir,
       );
       nodes.push(agent);
     }
     for (const agent of nodes.filter((n) => n.role === 'agent')) {
       await ready(agent, async () => {
-        const slaves = await getJson<{ slaves: Array<{ hostname: string; active: boolean }> }>(`${master.url}/master/slaves`).catch(() => null);
+        const slaves = await getJson<{ slaves: Array<{ hostname: string; active: boolean }> }>(
+          `${master.url}/master/slaves`,
+        ).catch(() => null);
         return slaves?.slaves.some((s) => `${s.hostname}:5051` === agent.address && s.active) ?? false;
       });
     }
-    return { zookeeper: 'zk://127.0.0.1:2181', mesos: zkUrl, master: master.url!, nodes, stop: () => stopAll(nodes) };
+    return {
+      zookeeper: 'zk://127.0.0.1:2181',
+      mesos: zkUrl,
+      master: master.url!,
+      nodes,
+      stop: () => stopAll(nodes),
+    };
   } catch (err) {
     await stopAll(nodes);
     throw err;

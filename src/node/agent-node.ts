@@ -21,14 +21,20 @@ export const AGENT_FLAGS: FlagSpecs = {
   port: { help: 'Port to listen on', default: '5051' },
   hostname: { help: 'Hostname to advertise (defaults to --ip)' },
   work_dir: { help: 'Where sandboxes live (default: <tmpdir>/mesos-sandbox-agent-<ip>-<port>)' },
-  resources: { help: "Mesos resources, e.g. 'cpus:2;mem:1024;disk:4096;ports:[31000-31999]'; the rest is detected" },
+  resources: {
+    help: "Mesos resources, e.g. 'cpus:2;mem:1024;disk:4096;ports:[31000-31999]'; the rest is detected",
+  },
   attributes: { help: "Attributes, e.g. 'rack:a;zone:west;level:10'" },
   isolation: {
     help: "auto (cgroups+namespaces as root, else posix), linux, posix, or Mesos names such as 'cgroups/cpu,cgroups/mem' or 'posix/cpu,posix/mem'",
     default: 'auto',
   },
   cgroups_root: { help: 'Parent cgroup of task containers', default: 'mesos-sandbox' },
-  cgroups_enable_cfs: { help: 'Also enforce CPU with a CFS quota (hard cap)', boolean: true, default: 'false' },
+  cgroups_enable_cfs: {
+    help: 'Also enforce CPU with a CFS quota (hard cap)',
+    boolean: true,
+    default: 'false',
+  },
   registration_backoff_factor: { help: 'Backoff factor for (re-)registration attempts', default: '250ms' },
   status_update_retry_interval: { help: 'First retry of an unacknowledged status update', default: '10secs' },
   log_file: { help: 'Write the structured log here (stderr otherwise)' },
@@ -49,7 +55,8 @@ function launcherIsolation(flag: string): 'auto' | 'linux' | 'posix' {
 }
 
 export async function runAgentNode(flags: Record<string, string>, log: Logger): Promise<RunningAgent> {
-  if (!flags.master) throw new FlagError("Flag '--master' is required (http://host:port or zk://host:port/path)");
+  if (!flags.master)
+    throw new FlagError("Flag '--master' is required (http://host:port or zk://host:port/path)");
   const ip = flags.ip!;
   const port = intFlag(flags, 'port');
   const hostname = flags.hostname ?? ip;
@@ -75,7 +82,13 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
     resources,
     attributes,
     attributesText,
-    flags: { ...flags, work_dir: workDir, resources: formatResources(resources), isolation: launcher.isolation, hostname },
+    flags: {
+      ...flags,
+      work_dir: workDir,
+      resources: formatResources(resources),
+      isolation: launcher.isolation,
+      hostname,
+    },
     detector,
     launcher,
     clock: systemClock,
@@ -91,7 +104,11 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
   });
   server.requestTimeout = 0;
   await agent.start();
-  log.info('Agent listening', { url: `http://${ip}:${port}`, master: flags.master, resources: formatResources(resources) });
+  log.info('Agent listening', {
+    url: `http://${ip}:${port}`,
+    master: flags.master,
+    resources: formatResources(resources),
+  });
   return {
     agent,
     server,

@@ -13,10 +13,12 @@ export class FlagError extends Error {}
 
 export function parseFlags(argv: readonly string[], specs: FlagSpecs): Record<string, string> {
   const values: Record<string, string> = {};
-  for (const [name, spec] of Object.entries(specs)) if (spec.default !== undefined) values[name] = spec.default;
+  for (const [name, spec] of Object.entries(specs))
+    if (spec.default !== undefined) values[name] = spec.default;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new FlagError(`Unexpected argument '${arg}' (flags look like --name=value)`);
+    if (!arg.startsWith('--'))
+      throw new FlagError(`Unexpected argument '${arg}' (flags look like --name=value)`);
     let name = arg.slice(2);
     let value: string | undefined;
     const eq = name.indexOf('=');
@@ -57,6 +59,7 @@ export function flagsHelp(role: string, specs: FlagSpecs): string {
 
 export function intFlag(values: Record<string, string>, name: string): number {
   const v = Number(values[name]);
-  if (!Number.isInteger(v) || v < 0) throw new FlagError(`Flag '--${name}' must be a non-negative integer, not '${values[name]}'`);
+  if (!Number.isInteger(v) || v < 0)
+    throw new FlagError(`Flag '--${name}' must be a non-negative integer, not '${values[name]}'`);
   return v;
 }

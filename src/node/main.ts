@@ -7,7 +7,11 @@ import { AGENT_FLAGS, runAgentNode } from './agent-node.js';
 import { ZOOKEEPER_FLAGS, runZooKeeperNode } from './zookeeper-node.js';
 import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from './flags.js';
 
-const ROLES: Record<string, FlagSpecs> = { master: MASTER_FLAGS, agent: AGENT_FLAGS, zookeeper: ZOOKEEPER_FLAGS };
+const ROLES: Record<string, FlagSpecs> = {
+  master: MASTER_FLAGS,
+  agent: AGENT_FLAGS,
+  zookeeper: ZOOKEEPER_FLAGS,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [role, ...rest] = argv;

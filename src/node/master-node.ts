@@ -24,7 +24,10 @@ export const MASTER_FLAGS: FlagSpecs = {
   cluster: { help: 'Human readable cluster name shown in /state' },
   allocation_interval: { help: 'Time between batch allocations', default: '1secs' },
   offer_timeout: { help: 'Rescind offers not answered within this time (never by default)' },
-  min_allocatable_resources: { help: 'Smallest offers made; | separates alternatives', default: 'cpus:0.01|mem:32' },
+  min_allocatable_resources: {
+    help: 'Smallest offers made; | separates alternatives',
+    default: 'cpus:0.01|mem:32',
+  },
   agent_ping_timeout: { help: 'Agent health-check interval', default: '15secs' },
   max_agent_ping_timeouts: { help: 'Missed pings before a disconnected agent is removed', default: '5' },
   max_completed_frameworks: { help: 'Completed frameworks kept in memory', default: '50' },
@@ -71,16 +74,20 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
     maxCompletedTasksPerFramework: intFlag(flags, 'max_completed_tasks_per_framework'),
     maxCompletedFrameworks: intFlag(flags, 'max_completed_frameworks'),
   });
-  const server = createMasterServer(master, log);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, ip, () => resolve());
-  });
-  // Long-lived streams must not be cut by Node's request timeouts.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  log.info('Master listening', { url: `http://${ip}:${port}`, id });
 
+  const listen = async (): Promise<Server> => {
+    const server = createMasterServer(master, log);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, ip, () => resolve());
+    });
+    // Long-lived streams must not be cut by Node's request timeouts.
+    server.requestTimeout = 0;
+    server.headersTimeout = 60_000;
+    log.info('Master listening', { url: `http://${ip}:${port}`, id });
+    return server;
+  };
+  let server: Server;
   let zk: ZkClient | null = null;
   let detector: LeaderDetector | null = null;
   let contender: LeaderContender | null = null;
@@ -99,7 +106,10 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
         log.warn('Leader znode holds no MasterInfo JSON', { znode: leader.name });
       }
     });
+    // Learn the current leader before answering anything, so a standby redirects from its first
+    // request instead of saying there is no leader.
     await detector.start();
+    server = await listen();
     contender = new LeaderContender(zk, url.path, JSON.stringify(info));
     const znode = await contender.contend();
     log.info('Contending for leadership', { zk: flags.zk, znode });
@@ -110,6 +120,7 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
       process.exit(1);
     });
   } else {
+    server = await listen();
     master.becomeLeader();
   }
 

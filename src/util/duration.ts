@@ -23,6 +23,9 @@ export function parseDuration(text: string): number {
   if (!m) throw new Error(`Invalid duration '${text}': expected e.g. 1secs, 500ms, 5mins`);
   const unit = m[2] === '' ? 'secs' : m[2]!;
   const factor = UNITS[unit];
-  if (factor === undefined) throw new Error(`Invalid duration '${text}': unknown unit '${unit}' (ns, us, ms, secs, mins, hrs, days, weeks)`);
+  if (factor === undefined)
+    throw new Error(
+      `Invalid duration '${text}': unknown unit '${unit}' (ns, us, ms, secs, mins, hrs, days, weeks)`,
+    );
   return Number(m[1]) * factor;
 }

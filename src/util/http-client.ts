@@ -40,10 +40,10 @@ export function postForStream(url: string, body: unknown, opts: PostOptions = {}
         const location = res.headers.location;
         if (res.statusCode === 307 && location && (opts.maxRedirects ?? 3) > 0) {
           res.resume();
-          postForStream(resolveLocation(url, location), body, { ...opts, maxRedirects: (opts.maxRedirects ?? 3) - 1 }).then(
-            resolve,
-            reject,
-          );
+          postForStream(resolveLocation(url, location), body, {
+            ...opts,
+            maxRedirects: (opts.maxRedirects ?? 3) - 1,
+          }).then(resolve, reject);
           return;
         }
         resolve(res);
@@ -51,7 +51,9 @@ export function postForStream(url: string, body: unknown, opts: PostOptions = {}
     );
     req.on('error', reject);
     if (opts.timeoutMs) {
-      req.setTimeout(opts.timeoutMs, () => req.destroy(new Error(`POST ${url} timed out after ${opts.timeoutMs} ms`)));
+      req.setTimeout(opts.timeoutMs, () =>
+        req.destroy(new Error(`POST ${url} timed out after ${opts.timeoutMs} ms`)),
+      );
     }
     req.end(payload);
   });
@@ -72,19 +74,26 @@ export function postJson(url: string, body: unknown, opts: PostOptions = {}): Pr
       {
         method: 'POST',
         agent: keepAlive,
-        headers: { 'Content-Type': 'application/json', 'Content-Length': String(payload.length), ...opts.headers },
+        headers: {
+          'Content-Type': 'application/json',
+          'Content-Length': String(payload.length),
+          ...opts.headers,
+        },
       },
       (res) => {
         const location = res.headers.location;
         if (res.statusCode === 307 && location && (opts.maxRedirects ?? 3) > 0) {
           res.resume();
-          postJson(resolveLocation(url, location), body, { ...opts, maxRedirects: (opts.maxRedirects ?? 3) - 1 }).then(
-            resolve,
-            reject,
-          );
+          postJson(resolveLocation(url, location), body, {
+            ...opts,
+            maxRedirects: (opts.maxRedirects ?? 3) - 1,
+          }).then(resolve, reject);
           return;
         }
-        readAll(res).then((text) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }), reject);
+        readAll(res).then(
+          (text) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }),
+          reject,
+        );
       },
     );
     req.on('error', reject);

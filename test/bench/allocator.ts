@@ -2,6 +2,7 @@
 // ("Performance Improvements in Mesos 1.7.0" blog: one role, no filtering) plus a DeclineOffers-
 // style case (HierarchicalAllocator_BENCHMARK_Test.DeclineOffers: frameworks decline everything
 // with a long filter, so each agent has to skip the frameworks that refused it).
+import { loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { HierarchicalAllocator, type Allocation } from '../../src/mesos/master/allocator/index.js';
@@ -21,10 +22,13 @@ interface GridCase {
 }
 
 /**
- * Untimed cycles first: the master allocates every second for its whole life, so the steady state
- * (optimized code) is what compares with Mesos' figures, not V8's first interpreted pass.
+ * Untimed cycles first (at least ~20k agent visits): the master allocates every second for its
+ * whole life, so the steady state (optimized code) is what compares with Mesos' figures, not V8's
+ * first interpreted pass.
  */
-const WARMUP_CYCLES = 2;
+function warmupCycles(agents: number): number {
+  return Math.max(2, Math.ceil(20_000 / agents));
+}
 
 const GRID: GridCase[] = [
   { agents: 1_000, frameworks: 100, mesosMs: 120, cycles: 9 },
@@ -87,11 +91,12 @@ function fullCycles(c: GridCase): BenchRow {
   const allocator = setUp(c.agents, c.frameworks);
   const times: number[] = [];
   let now = 0;
-  for (let i = 0; i < WARMUP_CYCLES + c.cycles; i++) {
+  const warmup = warmupCycles(c.agents);
+  for (let i = 0; i < warmup + c.cycles; i++) {
     now += 1000;
     const start = performance.now();
     const offers = allocator.allocate(now);
-    if (i >= WARMUP_CYCLES) times.push(performance.now() - start);
+    if (i >= warmup) times.push(performance.now() - start);
     if (offers.length !== c.agents) throw new Error(`expected ${c.agents} offers, got ${offers.length}`);
     recoverAll(allocator, offers, null, now);
   }
@@ -121,12 +126,13 @@ function declineOffers(): BenchRow {
   let now = 1000;
   let offers = allocator.allocate(now);
   const times: number[] = [];
-  for (let round = 0; round < WARMUP_CYCLES + 5; round++) {
+  const warmup = warmupCycles(agents);
+  for (let round = 0; round < warmup + 5; round++) {
     recoverAll(allocator, offers, 2_147_483_647, now);
     now += 1000;
     const start = performance.now();
     offers = allocator.allocate(now);
-    if (round >= WARMUP_CYCLES) times.push(performance.now() - start);
+    if (round >= warmup) times.push(performance.now() - start);
     if (offers.length !== agents) throw new Error(`expected ${agents} offers, got ${offers.length}`);
   }
   return {
@@ -149,5 +155,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   for (const row of await benchAllocator()) {
     console.log(`${row.name}: ${row.value} ${row.unit}${row.target ? `  (${row.target})` : ''}`);
   }
-  console.log(`total ${(performance.now() - started) / 1000} s`);
+  // Wall-clock figures move with other load on the machine; say how busy it was.
+  const load = loadavg().map((x) => x.toFixed(2));
+  console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s; load average ${load.join(' ')}`);
 }

@@ -23,7 +23,11 @@ export function testDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `sandbox-test-${prefix}-`));
 }
 
-export async function startNode(role: 'master' | 'agent', flags: Record<string, string>, dir: string): Promise<TestNode> {
+export async function startNode(
+  role: 'master' | 'agent',
+  flags: Record<string, string>,
+  dir: string,
+): Promise<TestNode> {
   if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
   const logFile = join(dir, `${role}-${flags.port}.log`);
   const args = [MAIN, role, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`), `--log_file=${logFile}`];
@@ -78,7 +82,10 @@ export class EventLog {
       () =>
         this.events
           .slice(from)
-          .find((e): e is Extract<SchedulerEvent, { type: T }> => e.type === type && predicate(e as Extract<SchedulerEvent, { type: T }>)),
+          .find(
+            (e): e is Extract<SchedulerEvent, { type: T }> =>
+              e.type === type && predicate(e as Extract<SchedulerEvent, { type: T }>),
+          ),
       { timeoutMs, description: `a ${type} event`, intervalMs: 5 },
     );
   }

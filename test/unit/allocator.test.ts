@@ -241,6 +241,23 @@ describe('HierarchicalAllocator: DRF fairness', () => {
     expect(share('cpu-heavy', 'cpus', 160)).toBeCloseTo(30 / 80);
   });
 
+  it('leaves excluded resource names (e.g. gpus) out of DRF shares', () => {
+    const next = (excluded: string[]) => {
+      const a = make({ fairnessExcludedResourceNames: excluded });
+      a.addFramework('f1', { roles: ['r'] });
+      a.addFramework('f2', { roles: ['r'] });
+      a.addAgent('gpu', {}, res('cpus:1;mem:64;gpus:4'));
+      a.addAgent('n1', {}, res('cpus:4;mem:1024'));
+      a.addAgent('n2', {}, res('cpus:4;mem:1024'));
+      expect(a.allocate(0, ['gpu'])[0]!.frameworkId).toBe('f1');
+      expect(a.allocate(1, ['n1'])[0]!.frameworkId).toBe('f2');
+      return a.allocate(2, ['n2'])[0]!.frameworkId;
+    };
+    // Counting gpus, f1 holds all of them (share 1); without them it holds 1 of 9 cpus.
+    expect(next([])).toBe('f2');
+    expect(next(['gpus'])).toBe('f1');
+  });
+
   it('gives a role with weight 2 twice the share of a role with weight 1', () => {
     const a = make();
     a.updateWeights([{ role: 'gold', weight: 2 }]);

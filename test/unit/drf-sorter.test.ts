@@ -260,12 +260,13 @@ describe('DrfSorter: incremental order matches a full sort', () => {
     };
   }
 
-  it('after a long random sequence of allocations and recoveries', () => {
+  // 300 clients spread over many internal blocks of the sibling list, 30 fit in one.
+  it.each([30, 300])('after a long random sequence of allocations and recoveries (%i clients)', (n) => {
     const rand = lcg(7);
-    const names = Array.from({ length: 30 }, (_, i) => `c${String(i).padStart(2, '0')}`);
+    const names = Array.from({ length: n }, (_, i) => `c${String(i).padStart(3, '0')}`);
     const s = sorterWith('cpus:1000;mem:100000', names);
     const held = new Map(names.map((n) => [n, { cpus: 0, mem: 0, count: 0 }]));
-    for (let step = 0; step < 2000; step++) {
+    for (let step = 0; step < 4000; step++) {
       const name = names[Math.floor(rand() * names.length)]!;
       const h = held.get(name)!;
       if (rand() < 0.7 || h.cpus < 1) {
@@ -281,6 +282,14 @@ describe('DrfSorter: incremental order matches a full sort', () => {
       }
       if (step % 97 === 0) s.deactivate(names[step % names.length]!);
       if (step % 89 === 0) s.activate(names[(step * 7) % names.length]!);
+      if (step % 301 === 0) {
+        // Re-adding a client starts it afresh.
+        const again = names[(step * 13) % names.length]!;
+        s.remove(again);
+        s.add(again);
+        s.activate(again);
+        held.set(again, { cpus: 0, mem: 0, count: 0 });
+      }
       if (step % 50 === 0) {
         const share = (n: string) => Math.max(held.get(n)!.cpus / 1000, held.get(n)!.mem / 100000);
         const expected = names

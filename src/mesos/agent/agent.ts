@@ -102,7 +102,8 @@ export class Agent implements AgentView {
     };
     this.updates = new StatusUpdateManager({
       clock: this.clock,
-      forward: (frameworkId, status) => this.link.send({ type: 'STATUS_UPDATE', framework_id: frameworkId, status }),
+      forward: (frameworkId, status) =>
+        this.link.send({ type: 'STATUS_UPDATE', framework_id: frameworkId, status }),
       ...(options.statusUpdateRetryMinMs !== undefined ? { retryMinMs: options.statusUpdateRetryMinMs } : {}),
     });
     this.link = new MasterLink({
@@ -190,7 +191,10 @@ export class Agent implements AgentView {
         const first = this.agentId === null;
         this.agentId = event.agent_id.value;
         this.masterInfoHost = event.master_info.hostname ?? event.master_info.address?.ip ?? null;
-        this.log.info(first ? 'Registered with master' : 'Re-registered with master', { agent: this.agentId, master: this.link.master });
+        this.log.info(first ? 'Registered with master' : 'Re-registered with master', {
+          agent: this.agentId,
+          master: this.link.master,
+        });
         // Updates the old master never acknowledged go to the new one now, not after a backoff.
         this.updates.resendAll();
         return;
@@ -215,7 +219,9 @@ export class Agent implements AgentView {
         return;
       case 'FRAMEWORK_MESSAGE':
         // The built-in executors take no framework messages (Mesos's command executor drops them too).
-        this.log.debug('Dropped a framework message: built-in executors take none', { executor: event.executor_id });
+        this.log.debug('Dropped a framework message: built-in executors take none', {
+          executor: event.executor_id,
+        });
         return;
       case 'PING':
         return;
@@ -246,7 +252,14 @@ export class Agent implements AgentView {
       source: task.task_id.value,
       command,
     };
-    const executor = this.newExecutor(fw, executorId, info, task.executor ? 'default' : 'command', task.resources ?? [], role);
+    const executor = this.newExecutor(
+      fw,
+      executorId,
+      info,
+      task.executor ? 'default' : 'command',
+      task.resources ?? [],
+      role,
+    );
     this.startTask(fw, executor, task, role, executor.directory);
   }
 
@@ -255,23 +268,54 @@ export class Agent implements AgentView {
     const role = roleOf(tasks[0]?.resources ?? executorInfo.resources ?? [], frameworkInfo);
     const executor =
       fw.executors.get(executorInfo.executor_id.value) ??
-      this.newExecutor(fw, executorInfo.executor_id.value, executorInfo, 'default', executorInfo.resources ?? [], role);
+      this.newExecutor(
+        fw,
+        executorInfo.executor_id.value,
+        executorInfo,
+        'default',
+        executorInfo.resources ?? [],
+        role,
+      );
     for (const task of tasks) {
       const dir = `${executor.directory}/tasks/${task.task_id.value}`;
       this.startTask(fw, executor, task, role, dir);
     }
   }
 
-  private newExecutor(fw: AgentFramework, id: string, info: ExecutorInfo, kind: 'command' | 'default', resources: Resource[], role: string): AgentExecutor {
+  private newExecutor(
+    fw: AgentFramework,
+    id: string,
+    info: ExecutorInfo,
+    kind: 'command' | 'default',
+    resources: Resource[],
+    role: string,
+  ): AgentExecutor {
     const containerId = randomUUID();
     const directory = sandboxPath(this.workDir, this.agentId!, fw.id, id, containerId);
-    const executor: AgentExecutor = { id, frameworkId: fw.id, info, kind, containerId, directory, tasks: new Map(), completedTasks: [], resources, role };
+    const executor: AgentExecutor = {
+      id,
+      frameworkId: fw.id,
+      info,
+      kind,
+      containerId,
+      directory,
+      tasks: new Map(),
+      completedTasks: [],
+      resources,
+      role,
+    };
     fw.executors.set(id, executor);
     this.options.files.attachSandbox(fw.id, id, directory);
     return executor;
   }
 
-  private startTask(fw: AgentFramework, executor: AgentExecutor, info: TaskInfo, role: string, directory: string): void {
+  private startTask(
+    fw: AgentFramework,
+    executor: AgentExecutor,
+    info: TaskInfo,
+    role: string,
+    directory: string,
+  ): void {
     const taskId = info.task_id.value;
     const task: AgentTask = {
       info,
@@ -284,7 +328,8 @@ export class Agent implements AgentView {
     };
     executor.tasks.set(taskId, task);
     const command = info.command ?? executor.info.command ?? {};
-    const containerId = executor.kind === 'command' ? executor.containerId : `${executor.containerId}.${randomUUID()}`;
+    const containerId =
+      executor.kind === 'command' ? executor.containerId : `${executor.containerId}.${randomUUID()}`;
     const runner = new TaskRunner({
       launcher: this.options.launcher,
       clock: this.clock,
@@ -326,7 +371,9 @@ export class Agent implements AgentView {
     this.runners.set(runnerKey(fw.id, taskId), runner);
     this.prepareSandbox(executor, directory)
       .then(() => runner.start())
-      .catch((err: unknown) => this.log.error('Task runner failed', { task: taskId, error: (err as Error).message }));
+      .catch((err: unknown) =>
+        this.log.error('Task runner failed', { task: taskId, error: (err as Error).message }),
+      );
   }
 
   private async prepareSandbox(executor: AgentExecutor, directory: string): Promise<void> {
@@ -365,7 +412,8 @@ export class Agent implements AgentView {
     // A task group fails as a whole: the default executor kills the rest when one task does not finish.
     if (executor.kind === 'default' && task.state !== 'TASK_FINISHED') {
       for (const other of executor.tasks.values()) {
-        if (other !== task && !isTerminalState(other.state)) this.killTask(fw.id, other.info.task_id.value, undefined);
+        if (other !== task && !isTerminalState(other.state))
+          this.killTask(fw.id, other.info.task_id.value, undefined);
       }
     }
     const active = [...executor.tasks.values()].some((t) => !isTerminalState(t.state));
@@ -454,10 +502,13 @@ export class Agent implements AgentView {
     }
     // Its updates will never be acknowledged now; forget the framework once its tasks are gone.
     const check = this.clock.setInterval(() => {
-      const active = [...fw.executors.values()].some((e) => [...e.tasks.values()].some((t) => !isTerminalState(t.state)));
+      const active = [...fw.executors.values()].some((e) =>
+        [...e.tasks.values()].some((t) => !isTerminalState(t.state)),
+      );
       if (active) return;
       check.cancel();
-      for (const e of fw.executors.values()) for (const t of e.tasks.values()) this.updates.remove(frameworkId, t.info.task_id.value);
+      for (const e of fw.executors.values())
+        for (const t of e.tasks.values()) this.updates.remove(frameworkId, t.info.task_id.value);
       this.frameworks.delete(frameworkId);
       this.completedFrameworks.push(fw);
       while (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
@@ -468,5 +519,10 @@ export class Agent implements AgentView {
 const runnerKey = (frameworkId: string, taskId: string): string => `${frameworkId}\u0000${taskId}`;
 
 function roleOf(resources: readonly Resource[], info: FrameworkInfo): string {
-  return resources.find((r) => r.allocation_info?.role)?.allocation_info?.role ?? info.roles?.[0] ?? info.role ?? '*';
+  return (
+    resources.find((r) => r.allocation_info?.role)?.allocation_info?.role ??
+    info.roles?.[0] ??
+    info.role ??
+    '*'
+  );
 }

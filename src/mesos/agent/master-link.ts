@@ -63,9 +63,15 @@ export class MasterLink {
     if (!url || !agentId || !this.response) return false;
     postJson(`${url}${AGENT_CALL_PATH}`, call, { headers: { [AGENT_ID_HEADER]: agentId } }).then(
       (res) => {
-        if (res.status !== 202) this.options.log.warn('Master refused a call', { type: call.type, status: res.status, body: res.body });
+        if (res.status !== 202)
+          this.options.log.warn('Master refused a call', {
+            type: call.type,
+            status: res.status,
+            body: res.body,
+          });
       },
-      (err: unknown) => this.options.log.debug('Call to master failed', { type: call.type, error: (err as Error).message }),
+      (err: unknown) =>
+        this.options.log.debug('Call to master failed', { type: call.type, error: (err as Error).message }),
     );
     return true;
   }
@@ -87,7 +93,10 @@ export class MasterLink {
 
   private scheduleRetry(delayMs?: number): void {
     if (this.stopped || this.retryTimer) return;
-    const cap = Math.min(this.options.maxBackoffMs, this.options.backoffFactorMs * 2 ** Math.min(this.attempt, 16));
+    const cap = Math.min(
+      this.options.maxBackoffMs,
+      this.options.backoffFactorMs * 2 ** Math.min(this.attempt, 16),
+    );
     const wait = delayMs ?? Math.random() * cap;
     this.attempt++;
     this.retryTimer = this.options.clock.setTimeout(() => {
@@ -116,7 +125,10 @@ export class MasterLink {
       this.masterUrl = url;
       this.read(res);
     } catch (err) {
-      this.options.log.debug('Could not register with the master', { master: url, error: (err as Error).message });
+      this.options.log.debug('Could not register with the master', {
+        master: url,
+        error: (err as Error).message,
+      });
       this.scheduleRetry();
     } finally {
       this.connecting = false;

@@ -85,7 +85,13 @@ export const AGENT_CAPABILITIES = [
 ];
 
 /** The real sandbox path layout (src/slave/paths.cpp). */
-export function sandboxPath(workDir: string, agentId: string, frameworkId: string, executorId: string, containerId: string): string {
+export function sandboxPath(
+  workDir: string,
+  agentId: string,
+  frameworkId: string,
+  executorId: string,
+  containerId: string,
+): string {
   return `${workDir}/slaves/${agentId}/frameworks/${frameworkId}/executors/${executorId}/runs/${containerId}`;
 }
 

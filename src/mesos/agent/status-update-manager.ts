@@ -39,7 +39,14 @@ export class StatusUpdateManager {
     const k = key(frameworkId, status.task_id.value);
     let stream = this.streams.get(k);
     if (!stream) {
-      stream = { frameworkId, pending: [], timer: null, backoffMs: this.retryMinMs, latest: null, terminalAcked: false };
+      stream = {
+        frameworkId,
+        pending: [],
+        timer: null,
+        backoffMs: this.retryMinMs,
+        latest: null,
+        terminalAcked: false,
+      };
       this.streams.set(k, stream);
     }
     stream.pending.push(status);

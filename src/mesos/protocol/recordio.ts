@@ -38,7 +38,9 @@ export class RecordIODecoder {
 }
 
 /** Reads JSON records from a byte stream (e.g. an HTTP response body). */
-export async function* readJsonRecords<T = unknown>(stream: AsyncIterable<Buffer | string>): AsyncGenerator<T> {
+export async function* readJsonRecords<T = unknown>(
+  stream: AsyncIterable<Buffer | string>,
+): AsyncGenerator<T> {
   const decoder = new RecordIODecoder();
   for await (const chunk of stream) {
     for (const record of decoder.push(chunk)) yield JSON.parse(record) as T;

@@ -114,7 +114,9 @@ export function addResources(a: readonly Resource[], b: readonly Resource[]): Re
     if (r.type === 'SCALAR') {
       existing.scalar = { value: roundScalar((existing.scalar?.value ?? 0) + (r.scalar?.value ?? 0)) };
     } else if (r.type === 'RANGES') {
-      existing.ranges = { range: normalizeRanges([...(existing.ranges?.range ?? []), ...(r.ranges?.range ?? [])]) };
+      existing.ranges = {
+        range: normalizeRanges([...(existing.ranges?.range ?? []), ...(r.ranges?.range ?? [])]),
+      };
     } else if (r.type === 'SET') {
       existing.set = { item: [...new Set([...(existing.set?.item ?? []), ...(r.set?.item ?? [])])].sort() };
     }
@@ -266,7 +268,9 @@ export function parseResources(text: string, defaultRole = '*'): Resource[] {
       throw new Error(`Invalid resources JSON: ${(err as Error).message}`);
     }
     if (!Array.isArray(parsed)) throw new Error('Invalid resources JSON: expected an array of Resource');
-    const list = (parsed as Array<Record<string, unknown>>).map((r, i) => validateJsonResource(r, i, defaultRole));
+    const list = (parsed as Array<Record<string, unknown>>).map((r, i) =>
+      validateJsonResource(r, i, defaultRole),
+    );
     return checkOneTypePerName(normalizeResources(list));
   }
   const out: Resource[] = [];
@@ -315,7 +319,8 @@ function checkOneTypePerName(list: Resource[]): Resource[] {
 }
 
 function validateJsonResource(r: Record<string, unknown>, index: number, defaultRole: string): Resource {
-  const bad = (why: string): Error => new Error(`Some JSON resources were not formatted properly: resource ${index}: ${why}`);
+  const bad = (why: string): Error =>
+    new Error(`Some JSON resources were not formatted properly: resource ${index}: ${why}`);
   if (typeof r !== 'object' || r === null) throw bad('expected an object');
   const missing = ['name', 'type'].filter((f) => r[f] === undefined || r[f] === null);
   if (missing.length > 0) throw bad(`Missing required fields: ${missing.join(', ')}`);
@@ -324,9 +329,11 @@ function validateJsonResource(r: Record<string, unknown>, index: number, default
   if (res.type === 'SCALAR' && !(typeof res.scalar?.value === 'number' && res.scalar.value >= 0)) {
     throw bad(`'${res.name}' needs a non-negative scalar value`);
   }
-  if (res.type === 'RANGES' && !Array.isArray(res.ranges?.range)) throw bad(`'${res.name}' needs ranges.range`);
+  if (res.type === 'RANGES' && !Array.isArray(res.ranges?.range))
+    throw bad(`'${res.name}' needs ranges.range`);
   if (res.type === 'SET' && !Array.isArray(res.set?.item)) throw bad(`'${res.name}' needs set.item`);
-  if (res.role === undefined && res.reservations === undefined && defaultRole !== '*') return { ...res, role: defaultRole };
+  if (res.role === undefined && res.reservations === undefined && defaultRole !== '*')
+    return { ...res, role: defaultRole };
   return res;
 }
 
@@ -358,7 +365,13 @@ function formatRanges(ranges: readonly Range[]): string {
   return `[${ranges.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
 }
 
-function valueText(v: { type: ValueType; scalar?: { value: number }; ranges?: { range: Range[] }; set?: { item: string[] }; text?: { value: string } }): string | number {
+function valueText(v: {
+  type: ValueType;
+  scalar?: { value: number };
+  ranges?: { range: Range[] };
+  set?: { item: string[] };
+  text?: { value: string };
+}): string | number {
   switch (v.type) {
     case 'SCALAR':
       return roundScalar(v.scalar?.value ?? 0);

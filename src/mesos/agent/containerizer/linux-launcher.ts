@@ -76,30 +76,29 @@ export class LinuxLauncher implements ContainerLauncher {
         cgroup.status === 'rejected' ? cgroup.reason : (outputs as PromiseRejectedResult).reason
       ) as Error;
     }
+    const script = joinScript(cgroup.value.procsFiles(), then);
     let child: ChildProcess;
-    let failed: Promise<Error> | undefined;
     try {
-      child = spawn(
-        this.opts.unshare,
-        [...UNSHARE_ARGS, '/bin/sh', '-c', joinScript(cgroup.value.procsFiles(), then), ...args],
-        {
-          cwd: spec.cwd,
-          env: spec.env,
-          stdio: ['ignore', 'ignore', 'pipe', outputs.value.out.fd, outputs.value.err.fd],
-        },
-      );
-      // A failed spawn (no cwd, no binary) is reported by an 'error' event on the next tick.
-      if (child.pid === undefined) failed = new Promise((resolve) => child.once('error', resolve));
-    } finally {
-      // The child has its own copies of the descriptors once spawn() returns.
-      await outputs.value.close();
+      child = spawn(this.opts.unshare, [...UNSHARE_ARGS, '/bin/sh', '-c', script, ...args], {
+        cwd: spec.cwd,
+        env: spec.env,
+        stdio: ['ignore', 'ignore', 'pipe', outputs.value.out.fd, outputs.value.err.fd],
+      });
+    } catch (e) {
+      await Promise.all([outputs.value.close(), cgroup.value.destroy()]);
+      throw e;
     }
-    if (failed || child.pid === undefined) {
-      const error = (await failed) ?? new Error('no pid');
-      await cgroup.value.destroy();
+    // No await until the child's listeners are attached: a quick task's events would be missed.
+    if (child.pid === undefined) {
+      // A failed spawn (no cwd, no binary) is reported by an 'error' event on the next tick.
+      const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+      await Promise.all([outputs.value.close(), cgroup.value.destroy()]);
       throw new Error(`cannot start container ${spec.containerId} in ${spec.cwd}: ${error.message}`);
     }
-    return new LinuxContainer(child, child.pid, cgroup.value, spec.stderrPath);
+    const container = new LinuxContainer(child, child.pid, cgroup.value, spec.stderrPath);
+    // The child has its own copies of the descriptors once spawn() returns.
+    await outputs.value.close();
+    return container;
   }
 
   /** What the joining shell runs, and its $0 and positional parameters. */

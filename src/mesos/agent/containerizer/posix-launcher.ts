@@ -14,7 +14,6 @@ export class PosixLauncher implements ContainerLauncher {
     const { file, argv } = taskArgv(spec);
     const outputs = await openOutputs(spec);
     let child: ChildProcess;
-    let failed: Promise<Error> | undefined;
     try {
       child = spawn(file, argv.slice(1), {
         argv0: argv[0],
@@ -24,16 +23,21 @@ export class PosixLauncher implements ContainerLauncher {
         detached: true,
         stdio: ['ignore', outputs.out.fd, outputs.err.fd],
       });
-      // A failed spawn (no cwd, no binary) is reported by an 'error' event on the next tick.
-      if (child.pid === undefined) failed = new Promise((resolve) => child.once('error', resolve));
-    } finally {
+    } catch (e) {
       await outputs.close();
+      throw e;
     }
-    if (failed || child.pid === undefined) {
-      const error = (await failed) ?? new Error('no pid');
+    // No await until the child's listeners are attached: a quick task's 'exit' would be missed.
+    if (child.pid === undefined) {
+      // A failed spawn (no cwd, no binary) is reported by an 'error' event on the next tick.
+      const error = await new Promise<Error>((resolve) => child.once('error', resolve));
+      await outputs.close();
       throw new Error(`cannot start container ${spec.containerId} in ${spec.cwd}: ${error.message}`);
     }
-    return new PosixContainer(child, child.pid, spec);
+    const container = new PosixContainer(child, child.pid, spec);
+    // The child has its own copies of the descriptors once spawn() returns.
+    await outputs.close();
+    return container;
   }
 }
 

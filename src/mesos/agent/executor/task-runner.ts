@@ -1,7 +1,13 @@
 // One task's life under the command executor's semantics (src/launcher/executor.cpp), run by the
 // agent itself: TASK_STARTING, TASK_RUNNING, then FINISHED/FAILED/KILLED from how the process ended;
 // kills are SIGTERM then SIGKILL after the grace period (default 3 s).
-import type { KillPolicy, TaskState, TaskStatus, TaskStatusReason, TaskStatusSource } from '../../protocol/types.js';
+import type {
+  KillPolicy,
+  TaskState,
+  TaskStatus,
+  TaskStatusReason,
+  TaskStatusSource,
+} from '../../protocol/types.js';
 import type { Clock, TimerHandle } from '../../../util/clock.js';
 import type { Logger } from '../../../util/log.js';
 import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from '../containerizer/launcher.js';
@@ -58,7 +64,15 @@ export class TaskRunner {
     const { report, spec } = this.options;
     report({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
     if (this.killRequested) {
-      this.finish({ state: 'TASK_KILLED', source: 'SOURCE_AGENT', reason: 'REASON_TASK_KILLED_DURING_LAUNCH', message: 'Task killed before it was launched' }, null);
+      this.finish(
+        {
+          state: 'TASK_KILLED',
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_TASK_KILLED_DURING_LAUNCH',
+          message: 'Task killed before it was launched',
+        },
+        null,
+      );
       return;
     }
     let container: RunningContainer;
@@ -66,7 +80,12 @@ export class TaskRunner {
       container = await this.options.launcher.launch(spec);
     } catch (err) {
       this.finish(
-        { state: 'TASK_FAILED', source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED', message: `Failed to launch container: ${(err as Error).message}` },
+        {
+          state: 'TASK_FAILED',
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+          message: `Failed to launch container: ${(err as Error).message}`,
+        },
         null,
       );
       return;
@@ -118,18 +137,27 @@ export class TaskRunner {
   }
 
   private terminalReport(exit: ExitInfo): StatusReport {
-    const how = exit.signal ? `Command terminated with signal ${exit.signal}` : `Command exited with status ${exit.code ?? -1}`;
+    const how = exit.signal
+      ? `Command terminated with signal ${exit.signal}`
+      : `Command exited with status ${exit.code ?? -1}`;
     if (exit.oomKilled) {
       return {
         state: 'TASK_FAILED',
         source: 'SOURCE_AGENT',
         reason: 'REASON_CONTAINER_LIMITATION_MEMORY',
         message: `Memory limit exceeded: Requested: ${this.options.spec.memMb}MB`,
-        limitation: { resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: this.options.spec.memMb } }] },
+        limitation: {
+          resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: this.options.spec.memMb } }],
+        },
       };
     }
     if (this.completionReached) {
-      return { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', reason: 'REASON_MAX_COMPLETION_TIME_REACHED', message: 'Max completion time reached' };
+      return {
+        state: 'TASK_FAILED',
+        source: 'SOURCE_EXECUTOR',
+        reason: 'REASON_MAX_COMPLETION_TIME_REACHED',
+        message: 'Max completion time reached',
+      };
     }
     if (this.killRequested) return { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message: how };
     if (exit.code === 0) return { state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', message: how };
@@ -142,10 +170,14 @@ export class TaskRunner {
     this.options.report(status);
     const container = this.container;
     const done = (): void => this.options.onTerminated(exit);
-    if (container) container.destroy().then(done, (err: unknown) => {
-      this.options.log.warn('Container cleanup failed', { container: this.options.spec.containerId, error: (err as Error).message });
-      done();
-    });
+    if (container)
+      container.destroy().then(done, (err: unknown) => {
+        this.options.log.warn('Container cleanup failed', {
+          container: this.options.spec.containerId,
+          error: (err as Error).message,
+        });
+        done();
+      });
     else done();
   }
 }

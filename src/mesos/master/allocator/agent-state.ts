@@ -158,6 +158,11 @@ export class AgentState {
     return mine;
   }
 
+  /** Forgets every record (the agent is going away); returns them. */
+  forgetAll(): HeldRecord[] {
+    return this.held.splice(0);
+  }
+
   /** Sets what (framework, role) holds here; an empty list drops the record. */
   private setHeld(frameworkId: string, role: string, resources: readonly Resource[]): void {
     const held = this.held;
@@ -180,4 +185,53 @@ export class AgentState {
 /** a ∩ b with the existing arithmetic: a - (a - b) (scalars take the minimum, ranges intersect). */
 function intersect(a: readonly Resource[], b: readonly Resource[]): Resource[] {
   return subtractResources(a, subtractResources(a, b));
+}
+
+/**
+ * Which agents each framework holds resources on, so framework-wide operations (removal, /roles,
+ * "does it still hold anything in this role?") visit those agents instead of the whole cluster.
+ * Entries may name frameworks not (yet) added: agents report their tasks before the framework
+ * re-subscribes after a master failover.
+ */
+export class HoldingsIndex {
+  private readonly byFramework = new Map<string, Set<string>>();
+
+  constructor(private readonly agents: ReadonlyMap<string, AgentState>) {}
+
+  add(frameworkId: string, agentId: string): void {
+    let set = this.byFramework.get(frameworkId);
+    if (!set) this.byFramework.set(frameworkId, (set = new Set()));
+    set.add(agentId);
+  }
+
+  /** Call when `agentId` may no longer hold anything of the framework. */
+  drop(frameworkId: string, agentId: string, keepEmpty: boolean): void {
+    const set = this.byFramework.get(frameworkId);
+    if (!set || this.agents.get(agentId)?.holds(frameworkId)) return;
+    set.delete(agentId);
+    // A known framework keeps its empty set: it is refilled on its next offer, every cycle.
+    if (set.size === 0 && !keepEmpty) this.byFramework.delete(frameworkId);
+  }
+
+  forget(frameworkId: string): void {
+    this.byFramework.delete(frameworkId);
+  }
+
+  agentsOf(frameworkId: string): AgentState[] {
+    return [...(this.byFramework.get(frameworkId) ?? [])].map((id) => this.agents.get(id)!);
+  }
+
+  /** Every record of the framework, with its agent. */
+  recordsOf(frameworkId: string): Array<{ agentId: string; record: HeldRecord }> {
+    const out: Array<{ agentId: string; record: HeldRecord }> = [];
+    for (const agent of this.agentsOf(frameworkId)) {
+      for (const record of agent.held)
+        if (record.frameworkId === frameworkId) out.push({ agentId: agent.id, record });
+    }
+    return out;
+  }
+
+  holdsInRole(frameworkId: string, role: string): boolean {
+    return this.agentsOf(frameworkId).some((agent) => agent.heldBy(frameworkId, role) !== undefined);
+  }
 }

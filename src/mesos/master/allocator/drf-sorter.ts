@@ -10,8 +10,9 @@
 //
 // Speed: allocations are kept as numeric sums per resource name (no Resource[] per node), shares are
 // re-computed only for the nodes on the changed path, and a changed node is moved to its new place
-// by binary search instead of re-sorting its siblings. Per-agent allocation records are the
-// allocator's job; the sorter only needs the sums.
+// in a block list (block-list.ts) instead of re-sorting its siblings. Per-agent allocation records
+// are the allocator's job (one source of truth), so unlike Mesos' Sorter no call takes an agent id:
+// the sorter only needs the sums.
 import type { Resource } from '../../protocol/types.js';
 import { roundScalar } from '../../protocol/resources.js';
 import { BlockList } from './block-list.js';

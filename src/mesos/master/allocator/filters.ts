@@ -37,7 +37,7 @@ export interface RefusalFilter {
   readonly expiresAtMs: number;
 }
 
-interface StoredFilter extends RefusalFilter {
+export interface StoredFilter extends RefusalFilter {
   /** Memo of the last check: the agent's availability stamp and the answer for it. */
   checkedStamp: number;
   checkedCovers: boolean;
@@ -54,9 +54,38 @@ export interface AvailableView {
   readonly stamp: number;
 }
 
-/** All refusal filters, keyed framework -> role -> agent; several filters may stack on one key. */
+/**
+ * The refusal filters on one agent, by framework. The allocation loop fetches this once per agent
+ * (most agents have none, so no framework on them needs checking at all).
+ */
+export class AgentFilters {
+  /** frameworkId -> filters (any role); usually one or two entries. */
+  readonly byFramework = new Map<string, StoredFilter[]>();
+
+  /** Whether an unexpired filter of (framework, role) holds back `available` at `nowMs`. */
+  isFiltered(frameworkId: string, role: string, available: AvailableView, nowMs: number): boolean {
+    const list = this.byFramework.get(frameworkId);
+    if (!list) return false;
+    for (const f of list) {
+      if (f.role !== role || nowMs >= f.expiresAtMs) continue; // Expired ones go at the next sweep.
+      if (available.stamp >= 0 && f.checkedStamp === available.stamp) {
+        if (f.checkedCovers) return true;
+        continue;
+      }
+      const covers = coversQuickly(f, available);
+      f.checkedStamp = available.stamp;
+      f.checkedCovers = covers;
+      if (covers) return true;
+    }
+    return false;
+  }
+}
+
+/** All refusal filters, keyed agent -> framework; several filters may stack on one key. */
 export class RefusalFilters {
-  private readonly byFramework = new Map<string, Map<string, Map<string, StoredFilter[]>>>();
+  private readonly byAgent = new Map<string, AgentFilters>();
+  /** frameworkId -> agents it has filters on, so REVIVE does not scan every agent. */
+  private readonly agentsOf = new Map<string, Set<string>>();
   private size = 0;
   /** Earliest expiry among stored filters (a lower bound), so sweeps are skipped until needed. */
   private nextExpiryMs = Infinity;
@@ -69,28 +98,21 @@ export class RefusalFilters {
     resources: readonly Resource[],
     expiresAtMs: number,
   ): void {
-    let roles = this.byFramework.get(frameworkId);
-    if (!roles) this.byFramework.set(frameworkId, (roles = new Map()));
-    let agents = roles.get(role);
-    if (!agents) roles.set(role, (agents = new Map()));
-    let list = agents.get(agentId);
-    if (!list) agents.set(agentId, (list = []));
-    list.push({
-      frameworkId,
-      role,
-      agentId,
-      resources,
-      expiresAtMs,
-      checkedStamp: -1,
-      checkedCovers: false,
-    });
+    let onAgent = this.byAgent.get(agentId);
+    if (!onAgent) this.byAgent.set(agentId, (onAgent = new AgentFilters()));
+    let list = onAgent.byFramework.get(frameworkId);
+    if (!list) onAgent.byFramework.set(frameworkId, (list = []));
+    list.push({ frameworkId, role, agentId, resources, expiresAtMs, checkedStamp: -1, checkedCovers: false });
+    let agents = this.agentsOf.get(frameworkId);
+    if (!agents) this.agentsOf.set(frameworkId, (agents = new Set()));
+    agents.add(agentId);
     this.size++;
     if (expiresAtMs < this.nextExpiryMs) this.nextExpiryMs = expiresAtMs;
   }
 
-  /** Whether the framework has any filter at all (a fast pre-check for the allocation loop). */
-  hasAny(frameworkId: string): boolean {
-    return this.byFramework.has(frameworkId);
+  /** The filters on one agent, or undefined when it has none. */
+  forAgent(agentId: string): AgentFilters | undefined {
+    return this.byAgent.get(agentId);
   }
 
   /** Whether an unexpired filter of (framework, role, agent) holds back `available` at `nowMs`. */
@@ -101,104 +123,75 @@ export class RefusalFilters {
     available: AvailableView,
     nowMs: number,
   ): boolean {
-    const list = this.byFramework.get(frameworkId)?.get(role)?.get(agentId);
-    if (!list) return false;
-    for (const f of list) {
-      if (nowMs >= f.expiresAtMs) continue; // Expired; the next sweep drops it.
-      if (available.stamp >= 0 && f.checkedStamp === available.stamp) {
-        if (f.checkedCovers) return true;
-        continue;
-      }
-      const covers = coversQuickly(f, available);
-      f.checkedStamp = available.stamp;
-      f.checkedCovers = covers;
-      if (covers) return true;
-    }
-    return false;
+    return this.byAgent.get(agentId)?.isFiltered(frameworkId, role, available, nowMs) ?? false;
   }
 
   /** Drops expired filters; cheap when nothing is due. */
   expire(nowMs: number): void {
     if (nowMs < this.nextExpiryMs) return;
     let next = Infinity;
-    for (const [frameworkId, roles] of this.byFramework) {
-      for (const [role, agents] of roles) {
-        for (const [agentId, list] of agents) {
-          const kept = list.filter((f) => nowMs < f.expiresAtMs);
-          this.size -= list.length - kept.length;
-          for (const f of kept) if (f.expiresAtMs < next) next = f.expiresAtMs;
-          if (kept.length === 0) agents.delete(agentId);
-          else agents.set(agentId, kept);
-        }
-        if (agents.size === 0) roles.delete(role);
+    for (const [agentId, onAgent] of this.byAgent) {
+      for (const [frameworkId, list] of onAgent.byFramework) {
+        const kept = list.filter((f) => nowMs < f.expiresAtMs);
+        this.size -= list.length - kept.length;
+        for (const f of kept) if (f.expiresAtMs < next) next = f.expiresAtMs;
+        if (kept.length > 0) onAgent.byFramework.set(frameworkId, kept);
+        else this.dropKey(onAgent, frameworkId, agentId);
       }
-      if (roles.size === 0) this.byFramework.delete(frameworkId);
     }
     this.nextExpiryMs = next;
   }
 
   /** Removes a framework's filters, for the given roles or all of them (REVIVE, deactivation). */
   clearFramework(frameworkId: string, roles?: Iterable<string>): void {
-    const byRole = this.byFramework.get(frameworkId);
-    if (!byRole) return;
-    const targets = roles === undefined ? [...byRole.keys()] : [...roles];
-    for (const role of targets) {
-      const agents = byRole.get(role);
-      if (!agents) continue;
-      for (const list of agents.values()) this.size -= list.length;
-      byRole.delete(role);
+    const agents = this.agentsOf.get(frameworkId);
+    if (!agents) return;
+    const only = roles === undefined ? undefined : new Set(roles);
+    for (const agentId of [...agents]) {
+      const onAgent = this.byAgent.get(agentId)!;
+      const list = onAgent.byFramework.get(frameworkId)!;
+      const kept = only ? list.filter((f) => !only.has(f.role)) : [];
+      this.size -= list.length - kept.length;
+      if (kept.length > 0) onAgent.byFramework.set(frameworkId, kept);
+      else this.dropKey(onAgent, frameworkId, agentId);
     }
-    if (byRole.size === 0) this.byFramework.delete(frameworkId);
   }
 
   /** Removes every filter on an agent (the agent was removed). */
   clearAgent(agentId: string): void {
-    for (const [frameworkId, roles] of this.byFramework) {
-      for (const [role, agents] of roles) {
-        const list = agents.get(agentId);
-        if (!list) continue;
-        this.size -= list.length;
-        agents.delete(agentId);
-        if (agents.size === 0) roles.delete(role);
-      }
-      if (roles.size === 0) this.byFramework.delete(frameworkId);
+    const onAgent = this.byAgent.get(agentId);
+    if (!onAgent) return;
+    for (const [frameworkId, list] of onAgent.byFramework) {
+      this.size -= list.length;
+      this.dropKey(onAgent, frameworkId, agentId);
     }
   }
 
   /** Filters not yet expired at `nowMs`, optionally only those of one role. */
   activeCount(nowMs: number, role?: string): number {
     if (role === undefined && nowMs < this.nextExpiryMs) return this.size;
-    let n = 0;
-    for (const roles of this.byFramework.values()) {
-      for (const [r, agents] of roles) {
-        if (role !== undefined && r !== role) continue;
-        for (const list of agents.values()) for (const f of list) if (nowMs < f.expiresAtMs) n++;
-      }
-    }
-    return n;
+    return this.list(nowMs).filter((f) => role === undefined || f.role === role).length;
   }
 
   /** Unexpired filters at `nowMs` (for inspection and tests). */
   list(nowMs: number): RefusalFilter[] {
     const out: RefusalFilter[] = [];
-    for (const roles of this.byFramework.values()) {
-      for (const agents of roles.values()) {
-        for (const list of agents.values()) {
-          for (const f of list) {
-            if (nowMs < f.expiresAtMs) {
-              out.push({
-                frameworkId: f.frameworkId,
-                role: f.role,
-                agentId: f.agentId,
-                resources: f.resources,
-                expiresAtMs: f.expiresAtMs,
-              });
-            }
-          }
+    for (const onAgent of this.byAgent.values()) {
+      for (const list of onAgent.byFramework.values()) {
+        for (const { frameworkId, role, agentId, resources, expiresAtMs } of list) {
+          if (nowMs < expiresAtMs) out.push({ frameworkId, role, agentId, resources, expiresAtMs });
         }
       }
     }
     return out;
+  }
+
+  private dropKey(onAgent: AgentFilters, frameworkId: string, agentId: string): void {
+    onAgent.byFramework.delete(frameworkId);
+    if (onAgent.byFramework.size === 0) this.byAgent.delete(agentId);
+    const agents = this.agentsOf.get(frameworkId);
+    agents?.delete(agentId);
+    if (agents?.size === 0) this.agentsOf.delete(frameworkId);
   }
 }
 

@@ -12,8 +12,8 @@ import {
   withAllocationRole,
   withoutAllocationInfo,
 } from '../../protocol/resources.js';
-import { AgentState, RoleView } from './agent-state.js';
-import { RefusalFilters, refusalDurationMs } from './filters.js';
+import { AgentState, HoldingsIndex, RoleView } from './agent-state.js';
+import { RefusalFilters, refusalDurationMs, type AgentFilters } from './filters.js';
 import {
   byAllocationRole,
   checkRoles,
@@ -32,47 +32,11 @@ import {
 } from './min-allocatable.js';
 import { RoleSorters } from './role-sorters.js';
 
+import type { Allocation, AllocatorOptions, AllocatorStats, RoleSummary } from './types.js';
+
 export { parseMinAllocatable, type MinAllocatable } from './min-allocatable.js';
 export type { FrameworkOptions } from './framework-state.js';
-
-export interface AllocatorOptions {
-  /** Mesos `--allocation_interval`; refusal filters last at least this long. Default 1000. */
-  allocationIntervalMs?: number;
-  /** Mesos `--min_allocatable_resources`; default `cpus:0.01|mem:32`. */
-  minAllocatableResources?: MinAllocatable;
-  /** Mesos `--fair_sharing_excluded_resource_names` (e.g. ['gpus']). */
-  fairnessExcludedResourceNames?: readonly string[];
-  /** Source of randomness for the agent shuffle; default Math.random. */
-  random?: () => number;
-}
-
-/** One offer's worth: everything `role` may use on `agentId`, for `frameworkId`. */
-export interface Allocation {
-  frameworkId: string;
-  role: string;
-  agentId: string;
-  /** With allocation_info.role set; owned by the caller. */
-  resources: Resource[];
-}
-
-export interface RoleSummary {
-  name: string;
-  weight: number;
-  /** Offered or allocated to frameworks in this role (without allocation_info). */
-  allocated: Resource[];
-  frameworks: string[];
-}
-
-export interface AllocatorStats {
-  allocationRuns: number;
-  /** Offers made over all runs (one per framework, role and agent). */
-  allocationsMade: number;
-  lastRunCandidates: number;
-  lastRunAllocations: number;
-  frameworks: number;
-  agents: number;
-  roles: number;
-}
+export type { Allocation, AllocatorOptions, AllocatorStats, RoleSummary } from './types.js';
 
 export class HierarchicalAllocator {
   private readonly intervalMs: number;
@@ -81,8 +45,7 @@ export class HierarchicalAllocator {
 
   private readonly frameworks = new Map<string, FrameworkState>();
   private readonly agents = new Map<string, AgentState>();
-  /** frameworkId -> agents where it holds resources; kept even for frameworks not (yet) added. */
-  private readonly holdings = new Map<string, Set<string>>();
+  private readonly holdings = new HoldingsIndex(this.agents);
   private readonly sorters: RoleSorters;
   private readonly filters = new RefusalFilters();
   /** Frameworks with a per-role minimum; while 0, one failed global check skips a whole role. */
@@ -90,9 +53,9 @@ export class HierarchicalAllocator {
   private lastNowMs = 0;
   private counters = { allocationRuns: 0, allocationsMade: 0, lastRunCandidates: 0, lastRunAllocations: 0 };
 
-  // The agent and role the allocation loop is looking at; read by `accept` (kept as a field so the
-  // loop does not create a closure per agent and role).
-  private cycleAgent: AgentState | null = null;
+  // What the allocation loop is looking at (the agent's filters, the role, its view); read by
+  // `accept`, kept as fields so the loop does not create a closure per agent and role.
+  private cycleFilters: AgentFilters | undefined = undefined;
   private cycleRole = '';
   private cycleView: RoleView | null = null;
   private cycleNowMs = 0;
@@ -125,10 +88,8 @@ export class HierarchicalAllocator {
     if (fw.minAllocatable.size > 0) this.overrides++;
     for (const role of fw.roles) this.track(fw, role);
     // Resources agents reported for this framework before it was added now count for it.
-    for (const agentId of this.holdings.get(frameworkId) ?? []) {
-      for (const h of this.agents.get(agentId)!.held) {
-        if (h.frameworkId === frameworkId) this.countAllocated(fw, h.role, h.resources);
-      }
+    for (const { record } of this.holdings.recordsOf(frameworkId)) {
+      this.countAllocated(fw, record.role, record.resources);
     }
     for (const { agentId, resources } of used) {
       const agent = this.agents.get(agentId);
@@ -142,12 +103,10 @@ export class HierarchicalAllocator {
   removeFramework(frameworkId: string): void {
     const fw = this.frameworks.get(frameworkId);
     if (!fw) return;
-    for (const agentId of this.holdings.get(frameworkId) ?? []) {
-      for (const h of this.agents.get(agentId)!.releaseAll(frameworkId)) {
-        this.countUnallocated(fw, h.role, h.resources);
-      }
+    for (const agent of this.holdings.agentsOf(frameworkId)) {
+      for (const h of agent.releaseAll(frameworkId)) this.countUnallocated(fw, h.role, h.resources);
     }
-    this.holdings.delete(frameworkId);
+    this.holdings.forget(frameworkId);
     for (const role of [...fw.tracked]) this.untrack(fw, role);
     this.filters.clearFramework(frameworkId);
     if (fw.minAllocatable.size > 0) this.overrides--;
@@ -233,9 +192,9 @@ export class HierarchicalAllocator {
   removeAgent(agentId: string): void {
     const agent = this.agents.get(agentId);
     if (!agent) return;
-    const records = agent.held.splice(0);
+    const records = agent.forgetAll();
     for (const h of records) {
-      this.dropHolding(h.frameworkId, agentId);
+      this.holdings.drop(h.frameworkId, agentId, this.frameworks.has(h.frameworkId));
       const fw = this.frameworks.get(h.frameworkId);
       if (fw) this.countUnallocated(fw, h.role, h.resources);
     }
@@ -279,7 +238,7 @@ export class HierarchicalAllocator {
     for (const [role, part] of byAllocationRole(resources, fw)) {
       const back = agent.release(frameworkId, role, part);
       if (back.length === 0) continue;
-      if (!agent.holds(frameworkId)) this.dropHolding(frameworkId, agentId);
+      this.holdings.drop(frameworkId, agentId, fw !== undefined);
       if (!fw) continue;
       this.countUnallocated(fw, role, back);
       if (refuseSeconds !== null) {
@@ -325,12 +284,12 @@ export class HierarchicalAllocator {
       if (agent.available.length === 0) continue;
       // A snapshot: allocating on this agent re-orders roles only for the next agent, as in Mesos.
       const roles = this.sorters.order();
+      this.cycleFilters = this.filters.forAgent(agent.id);
       for (const role of roles) {
         const view = agent.viewFor(role);
         if (view.resources.length === 0) continue;
         view.globalAllocatable ??= resourcesSatisfyMinAllocatable(view.resources, this.minAllocatable);
         if (!view.globalAllocatable && this.overrides === 0) continue;
-        this.cycleAgent = agent;
         this.cycleRole = role;
         this.cycleView = view;
         const frameworkId = this.sorters.firstFramework(role, this.accept);
@@ -339,7 +298,7 @@ export class HierarchicalAllocator {
         if (agent.available.length === 0) break;
       }
     }
-    this.cycleAgent = null;
+    this.cycleFilters = undefined;
     this.cycleView = null;
     this.counters.allocationRuns++;
     this.counters.allocationsMade += out.length;
@@ -356,9 +315,8 @@ export class HierarchicalAllocator {
       const frameworks = this.sorters.frameworksIn(name);
       let allocated: Resource[] = [];
       for (const frameworkId of frameworks) {
-        for (const agentId of this.holdings.get(frameworkId) ?? []) {
-          const held = this.agents.get(agentId)!.heldBy(frameworkId, name);
-          if (held) allocated = addResources(allocated, held);
+        for (const { record } of this.holdings.recordsOf(frameworkId)) {
+          if (record.role === name) allocated = addResources(allocated, record.resources);
         }
       }
       return { name, weight: this.sorters.weight(name), allocated, frameworks };
@@ -367,14 +325,11 @@ export class HierarchicalAllocator {
 
   /** What a framework holds (offered or used), per agent and role, with allocation_info set. */
   frameworkAllocated(frameworkId: string): Array<{ agentId: string; role: string; resources: Resource[] }> {
-    const out: Array<{ agentId: string; role: string; resources: Resource[] }> = [];
-    for (const agentId of this.holdings.get(frameworkId) ?? []) {
-      for (const h of this.agents.get(agentId)!.held) {
-        if (h.frameworkId === frameworkId)
-          out.push({ agentId, role: h.role, resources: withAllocationRole(h.resources, h.role) });
-      }
-    }
-    return out;
+    return this.holdings.recordsOf(frameworkId).map(({ agentId, record }) => ({
+      agentId,
+      role: record.role,
+      resources: withAllocationRole(record.resources, record.role),
+    }));
   }
 
   /** The agent's unallocated resources, or undefined for an unknown agent. */
@@ -415,7 +370,7 @@ export class HierarchicalAllocator {
     return agent;
   }
 
-  /** The allocation loop's question for one framework, about `cycleAgent` and `cycleRole`. */
+  /** The allocation loop's question for one framework, about the current agent's view for `cycleRole`. */
   private eligible(frameworkId: string): boolean {
     const view = this.cycleView!;
     const fw = this.frameworks.get(frameworkId)!;
@@ -425,15 +380,13 @@ export class HierarchicalAllocator {
     ) {
       return false;
     }
-    return !(
-      this.filters.hasAny(frameworkId) &&
-      this.filters.isFiltered(frameworkId, this.cycleRole, this.cycleAgent!.id, view, this.cycleNowMs)
-    );
+    const filters = this.cycleFilters;
+    return filters === undefined || !filters.isFiltered(frameworkId, this.cycleRole, view, this.cycleNowMs);
   }
 
   private give(fw: FrameworkState, role: string, agent: AgentState, view: RoleView, out: Allocation[]): void {
     agent.allocate(fw.id, role, view);
-    this.addHolding(fw.id, agent.id);
+    this.holdings.add(fw.id, agent.id);
     this.countAllocated(fw, role, view.resources);
     out.push({
       frameworkId: fw.id,
@@ -449,22 +402,9 @@ export class HierarchicalAllocator {
     for (const [role, part] of byAllocationRole(resources, fw)) {
       const taken = agent.claim(frameworkId, role, part);
       if (taken.length === 0) continue;
-      this.addHolding(frameworkId, agent.id);
+      this.holdings.add(frameworkId, agent.id);
       if (fw) this.countAllocated(fw, role, taken);
     }
-  }
-
-  private addHolding(frameworkId: string, agentId: string): void {
-    let set = this.holdings.get(frameworkId);
-    if (!set) this.holdings.set(frameworkId, (set = new Set()));
-    set.add(agentId);
-  }
-
-  private dropHolding(frameworkId: string, agentId: string): void {
-    const set = this.holdings.get(frameworkId);
-    set?.delete(agentId);
-    // A known framework keeps its (empty) set: it is refilled on the next offer, every cycle.
-    if (set?.size === 0 && !this.frameworks.has(frameworkId)) this.holdings.delete(frameworkId);
   }
 
   private countAllocated(fw: FrameworkState, role: string, resources: readonly Resource[]): void {
@@ -492,10 +432,7 @@ export class HierarchicalAllocator {
   /** Drops a role the framework left once it holds nothing more in it. */
   private untrackIfIdle(fw: FrameworkState, role: string): void {
     if (fw.roles.has(role) || !fw.tracked.has(role)) return;
-    for (const agentId of this.holdings.get(fw.id) ?? []) {
-      if (this.agents.get(agentId)!.heldBy(fw.id, role)) return;
-    }
-    this.untrack(fw, role);
+    if (!this.holdings.holdsInRole(fw.id, role)) this.untrack(fw, role);
   }
 
   private syncActivation(fw: FrameworkState): void {

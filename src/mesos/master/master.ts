@@ -374,29 +374,8 @@ export class Master implements MasterView {
       const id = requestedId ?? this.ids.framework();
       if (requestedId) this.count('messages_reregister_framework');
       else this.count('messages_register_framework');
-      fw = {
-        id,
-        info: { ...info, id: { value: id } },
-        roles,
-        suppressedRoles: new Set(suppressed),
-        active: true,
-        connected: true,
-        recovered: false,
-        registeredTime: this.now(),
-        tasks: new Map(),
-        completedTasks: [],
-        unreachableTasks: new Map(),
-        offers: new Map(),
-        executors: new Map(),
-        capabilities: new Set((info.capabilities ?? []).map((c) => c.type)),
-      };
+      fw = this.addFramework(id, { ...info, id: { value: id } }, suppressed, false);
       if (requestedId) fw.reregisteredTime = fw.registeredTime;
-      this.frameworks.set(id, fw);
-      this.allocator.addFramework(
-        id,
-        { roles, suppressedRoles: suppressed, multiRole: hasCapability(info, 'MULTI_ROLE') },
-        [],
-      );
     }
     fw.capabilities = new Set((fw.info.capabilities ?? []).map((c) => c.type));
     fw.stream = stream;
@@ -418,6 +397,39 @@ export class Master implements MasterView {
     );
     this.log.info('Framework subscribed', { framework: fw.id, name: fw.info.name });
     this.scheduleAllocation('all');
+  }
+
+  /** A new framework record, known to the allocator (inactive until it subscribes if recovered). */
+  private addFramework(
+    id: string,
+    info: FrameworkInfo,
+    suppressed: string[],
+    recovered: boolean,
+  ): MasterFramework {
+    const roles = frameworkRoles(info);
+    const fw: MasterFramework = {
+      id,
+      info,
+      roles,
+      suppressedRoles: new Set(suppressed),
+      active: !recovered,
+      connected: !recovered,
+      recovered,
+      registeredTime: this.now(),
+      tasks: new Map(),
+      completedTasks: [],
+      unreachableTasks: new Map(),
+      offers: new Map(),
+      executors: new Map(),
+      capabilities: new Set((info.capabilities ?? []).map((c) => c.type)),
+    };
+    this.frameworks.set(id, fw);
+    this.allocator.addFramework(
+      id,
+      { roles, suppressedRoles: suppressed, multiRole: hasCapability(info, 'MULTI_ROLE') },
+      [],
+    );
+    return fw;
   }
 
   private setFrameworkRoles(
@@ -444,13 +456,7 @@ export class Master implements MasterView {
     const timeoutMs = Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
     this.log.info('Framework disconnected', { framework: fw.id, failover_timeout_ms: timeoutMs });
     this.publish({ type: 'FRAMEWORK_UPDATED', framework_updated: { framework: v1FrameworkEntry(fw) } });
-    this.failoverTimers.set(
-      fw.id,
-      this.clock.setTimeout(() => {
-        this.failoverTimers.delete(fw.id);
-        if (!fw.connected) this.removeFramework(fw.id, 'failover timeout elapsed');
-      }, timeoutMs),
-    );
+    this.startFailoverTimer(fw, 0, 'failover timeout elapsed');
   }
 
   /** TEARDOWN or failover timeout: kill its tasks, forget its offers, keep it as completed. */
@@ -1024,31 +1030,15 @@ export class Master implements MasterView {
           name: 'recovered',
           id: { value: report.framework_id },
         };
-        const roles = frameworkRoles(info);
-        fw = {
-          id: report.framework_id,
-          info,
-          roles,
-          suppressedRoles: new Set(),
-          active: false,
-          connected: false,
-          recovered: true,
-          registeredTime: this.now(),
-          tasks: new Map(),
-          completedTasks: [],
-          unreachableTasks: new Map(),
-          offers: new Map(),
-          executors: new Map(),
-          capabilities: new Set((info.capabilities ?? []).map((c) => c.type)),
-        };
-        this.frameworks.set(fw.id, fw);
-        this.allocator.addFramework(
-          fw.id,
-          { roles, suppressedRoles: [], multiRole: fw.capabilities.has('MULTI_ROLE') },
-          [],
-        );
+        fw = this.addFramework(report.framework_id, info, [], true);
         this.allocator.deactivateFramework(fw.id);
-        this.startFailoverTimer(fw);
+        // A restarted master must not kill the tasks of a framework whose failover_timeout is 0
+        // before it had a chance to reconnect.
+        this.startFailoverTimer(
+          fw,
+          this.options.agentRemovalTimeoutMs,
+          'failover timeout elapsed after master failover',
+        );
       }
       const role =
         report.resources.find((r) => r.allocation_info?.role)?.allocation_info?.role ?? fw.roles[0] ?? '*';
@@ -1070,18 +1060,18 @@ export class Master implements MasterView {
     return used;
   }
 
-  /** A recovered framework that never re-subscribes is removed after its failover timeout. */
-  private startFailoverTimer(fw: MasterFramework): void {
-    const timeoutMs = Math.max(0, (fw.info.failover_timeout ?? 0) * 1000);
-    // Give recovered frameworks at least a reregistration window so a restarted master does not
-    // kill every task of a framework whose failover_timeout is 0 before it can reconnect.
-    const effective = Math.max(timeoutMs, this.options.agentRemovalTimeoutMs);
+  /**
+   * Removes the framework unless it re-subscribes within its failover_timeout (at least
+   * `minimumMs`).
+   */
+  private startFailoverTimer(fw: MasterFramework, minimumMs: number, why: string): void {
+    const timeoutMs = Math.max(minimumMs, (fw.info.failover_timeout ?? 0) * 1000);
     this.failoverTimers.set(
       fw.id,
       this.clock.setTimeout(() => {
         this.failoverTimers.delete(fw.id);
-        if (!fw.connected) this.removeFramework(fw.id, 'failover timeout elapsed after master failover');
-      }, effective),
+        if (!fw.connected) this.removeFramework(fw.id, why);
+      }, timeoutMs),
     );
   }
 

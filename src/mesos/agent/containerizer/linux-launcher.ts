@@ -156,7 +156,11 @@ class LinuxContainer implements RunningContainer {
     const other = lines.filter((l) => !UNSHARE_CANNOT_RERAISE.test(l));
     if (other.length > 0) await appendFile(this.stderrPath, other.join('\n') + '\n').catch(() => undefined);
     const oomKilled = await this.cgroup.oomKilled().catch(() => false);
-    if (signal === 'SIGKILL' && !oomKilled && this.emulated) signal = this.emulated;
+    if (this.emulated && !oomKilled) {
+      // Without the namespace, pid 1 would have died of this signal the moment it was sent.
+      code = null;
+      signal = this.emulated;
+    }
     try {
       await this.cgroup.destroy();
     } catch (e) {
@@ -177,14 +181,18 @@ class LinuxContainer implements RunningContainer {
       pids = await this.cgroup.pids();
     }
     const init = await this.findInit(pids);
+    const emulate =
+      init !== undefined &&
+      sig !== 'SIGKILL' &&
+      FATAL_BY_DEFAULT.has(sig) &&
+      (await this.initDrops(init, sig));
+    // Decided before anything is sent, so the report does not depend on whether pid 1 (say, a
+    // shell) sees its child die and exits by itself before the SIGKILL lands.
+    if (emulate) this.emulated ??= sig;
+    // pid 1 first: a shell that gets the signal only after its child died of it would already have
+    // exited with 128+n, where outside a namespace both get it at once.
+    if (init !== undefined) tryKill(init, emulate ? 'SIGKILL' : sig);
     for (const pid of pids) if (pid !== init) tryKill(pid, sig);
-    if (init === undefined) return;
-    if (sig !== 'SIGKILL' && FATAL_BY_DEFAULT.has(sig) && (await this.initDrops(init, sig))) {
-      this.emulated ??= sig;
-      tryKill(init, 'SIGKILL');
-    } else {
-      tryKill(init, sig);
-    }
   }
 
   /** The namespace's pid 1 as seen from here: the one process whose parent is unshare. */

@@ -8,7 +8,7 @@ import { quantityIn } from './min-allocatable.js';
 
 /** `Filters.refuse_seconds` when the scheduler sends none (mesos.proto default). */
 export const DEFAULT_REFUSE_SECONDS = 5;
-/** Mesos caps refusals at 365 days (Duration would overflow beyond, see master.cpp). */
+/** Mesos caps refusals at 365 days (hierarchical.cpp, recoverResources). */
 export const MAX_REFUSE_SECONDS = 31_536_000;
 
 /**

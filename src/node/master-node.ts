@@ -13,7 +13,7 @@ import { parseZkUrl } from '../zookeeper/url.js';
 import { systemClock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import type { Logger } from '../util/log.js';
-import { intFlag, type FlagSpecs } from './flags.js';
+import { FlagError, intFlag, type FlagSpecs } from './flags.js';
 
 export const MASTER_FLAGS: FlagSpecs = {
   ip: { help: 'IP address to listen on and advertise', default: '127.0.0.1' },
@@ -28,6 +28,7 @@ export const MASTER_FLAGS: FlagSpecs = {
     help: 'Smallest offers made; | separates alternatives',
     default: 'cpus:0.01|mem:32',
   },
+  weights: { help: "DRF role weights, e.g. 'eng=2,ops=0.5' (default 1 for every role)" },
   agent_ping_timeout: { help: 'Agent health-check interval', default: '15secs' },
   max_agent_ping_timeouts: { help: 'Missed pings before a disconnected agent is removed', default: '5' },
   max_completed_frameworks: { help: 'Completed frameworks kept in memory', default: '50' },
@@ -74,6 +75,8 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
     maxCompletedTasksPerFramework: intFlag(flags, 'max_completed_tasks_per_framework'),
     maxCompletedFrameworks: intFlag(flags, 'max_completed_frameworks'),
   });
+
+  if (flags.weights) master.updateWeights(parseWeights(flags.weights));
 
   const listen = async (): Promise<Server> => {
     const server = createMasterServer(master, log);
@@ -136,4 +139,16 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Mesos's `--weights=role1=weight1,role2=weight2`. */
+export function parseWeights(text: string): Array<{ role: string; weight: number }> {
+  return text.split(',').map((pair) => {
+    const [role, value] = pair.split('=');
+    const weight = Number(value);
+    if (!role || value === undefined || !Number.isFinite(weight) || weight <= 0) {
+      throw new FlagError(`Invalid --weights entry '${pair}': expected role=positive number`);
+    }
+    return { role: role.trim(), weight };
+  });
 }

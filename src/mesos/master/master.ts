@@ -172,6 +172,11 @@ export class Master implements MasterView {
     this.counters[name] = (this.counters[name] ?? 0) + by;
   }
 
+  /** Role weights for DRF (Mesos's --weights flag, UPDATE_WEIGHTS). */
+  updateWeights(weights: Array<{ role: string; weight: number }>): void {
+    this.allocator.updateWeights(weights);
+  }
+
   roles(): Array<{ name: string; weight: number; frameworks: string[] }> {
     return this.allocator.roles().map((r) => ({ name: r.name, weight: r.weight, frameworks: r.frameworks }));
   }

@@ -40,7 +40,6 @@ export function tryKill(pid: number, sig: NodeJS.Signals): void {
 export interface ProcStatus {
   ppid: number;
   /** Signal masks as bit sets, bit n-1 for signal n. */
-  sigBlk: bigint;
   sigIgn: bigint;
   sigCgt: bigint;
   rssBytes?: number;
@@ -53,7 +52,6 @@ export function parseProcStatus(text: string): ProcStatus {
   const rss = /^(\d+)\s*kB$/.exec(field('VmRSS'));
   const status: ProcStatus = {
     ppid: Number(field('PPid') || 0),
-    sigBlk: mask('SigBlk'),
     sigIgn: mask('SigIgn'),
     sigCgt: mask('SigCgt'),
   };

@@ -204,12 +204,16 @@ class LinuxContainer implements RunningContainer {
     return undefined;
   }
 
-  /** Whether the kernel would drop `sig` for pid 1: neither caught, ignored nor blocked (pending). */
+  /**
+   * Whether the kernel would drop `sig` for pid 1: it has no handler and does not ignore it. A
+   * blocked signal does not help: pid 1 discards it when unblocking if still without a handler, and
+   * shells block everything for a moment around every wait for a child.
+   */
   private async initDrops(init: number, sig: NodeJS.Signals): Promise<boolean> {
     const status = await readProcStatus(init);
     if (!status) return false;
     const bit = 1n << BigInt(constants.signals[sig] - 1);
-    return ((status.sigCgt | status.sigIgn | status.sigBlk) & bit) === 0n;
+    return ((status.sigCgt | status.sigIgn) & bit) === 0n;
   }
 
   async destroy(): Promise<void> {

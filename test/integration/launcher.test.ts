@@ -19,8 +19,15 @@ import {
 
 const PARENT = `mesos-sandbox-test-${process.pid}`;
 const layout: CgroupLayout = detectCgroups();
-const linuxSkip = layout.version === 'none' ? layout.why : null;
-if (linuxSkip) console.warn(`launcher tests: skipping the linux launcher: ${linuxSkip}`);
+// The launcher's own probe (root, cgroups, unshare, a trial namespace) decides, and says why not.
+let linuxLauncher: ContainerLauncher | null = null;
+let linuxSkip: string | null = null;
+try {
+  linuxLauncher = createLauncher({ isolation: 'linux', cgroupsRoot: PARENT });
+} catch (e) {
+  linuxSkip = (e as Error).message;
+  console.warn(`launcher tests: skipping the linux launcher tests: ${linuxSkip}`);
+}
 
 let dir: string;
 let seq = 0;
@@ -74,11 +81,7 @@ async function start(launcher: ContainerLauncher, s: LaunchSpec): Promise<Runnin
 
 const launchers: Array<{ name: string; skip: string | null; make: () => ContainerLauncher }> = [
   { name: 'posix', skip: null, make: () => createLauncher({ isolation: 'posix' }) },
-  {
-    name: 'linux',
-    skip: linuxSkip,
-    make: () => createLauncher({ isolation: 'linux', cgroupsRoot: PARENT }),
-  },
+  { name: 'linux', skip: linuxSkip, make: () => linuxLauncher as ContainerLauncher },
 ];
 
 for (const { name, skip, make } of launchers) {
@@ -143,6 +146,14 @@ for (const { name, skip, make } of launchers) {
       const s = spec({ shell: false, value: 'sleep', arguments: ['sleep', '30'] });
       const c = await start(launcher, s);
       await waitFor('task running', async () => ((await c.statistics()).processes ?? 0) > 0);
+      c.signal('SIGTERM');
+      expect(await c.exited).toEqual({ code: null, signal: 'SIGTERM', oomKilled: false });
+    });
+
+    it('ends a shell task without a TERM handler by SIGTERM, not by its shell exiting 143', async () => {
+      const s = spec({ value: 'echo ready; sleep 30' });
+      const c = await start(launcher, s);
+      await waitFor('ready', async () => (await read(s.stdoutPath)).includes('ready'));
       c.signal('SIGTERM');
       expect(await c.exited).toEqual({ code: null, signal: 'SIGTERM', oomKilled: false });
     });
@@ -254,8 +265,16 @@ describe.skipIf(linuxSkip !== null)('linux launcher isolation', () => {
       memMb: 32,
     });
     const c = await start(launcher, s);
-    expect(await c.exited).toEqual({ code: 0, signal: null, oomKilled: true });
-    expect(await read(s.stdoutPath)).toBe('status 137\n');
+    const exit = await c.exited;
+    expect(exit.oomKilled).toBe(true);
+    // The kernel kills tail; the shell then reports it. About one run in twenty (seen on 6.18, v1)
+    // a second OOM pass fires while tail's memory is being freed and kills the shell too.
+    if (exit.signal === null) {
+      expect(exit.code).toBe(0);
+      expect(await read(s.stdoutPath)).toBe('status 137\n');
+    } else {
+      expect(exit).toEqual({ code: null, signal: 'SIGKILL', oomKilled: true });
+    }
   });
 
   it('reports an exec failure as exit 127 with the reason on stderr', async () => {

@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
+  ContainerCgroup,
   cgroupLimitFiles,
   chooseCgroupLayout,
   parseCgroupMounts,
   parseKeyValues,
   sharesToWeight,
+  v2SubtreeControlDirs,
   type CgroupLayout,
 } from '../../src/mesos/agent/containerizer/cgroups.js';
 
@@ -199,5 +204,143 @@ describe('parseKeyValues', () => {
     expect(kv.get('oom_kill')).toBe(2);
     expect(parseKeyValues('usage_usec 100\nuser_usec 60\nsystem_usec 40\n').get('system_usec')).toBe(40);
     expect(parseKeyValues('low 0\nhigh 0\nmax 12\noom 1\noom_kill 1\n').get('oom_kill')).toBe(1);
+  });
+});
+
+// The I/O on a plain directory standing in for cgroupfs: v2 cannot run for real on a v1-only host,
+// but where each value lands, and how counters are read back, can be checked.
+describe('ContainerCgroup on a fake hierarchy', () => {
+  let root: string;
+  afterEach(async () => {
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+  const readIn = async (...path: string[]): Promise<string> =>
+    (await readFile(join(root, ...path), 'utf8')).trim();
+  // cgroupfs has every interface file as soon as the directory exists; the code never creates one.
+  const kernelMakes = async (dir: string, files: string[]): Promise<void> => {
+    await mkdir(dir, { recursive: true });
+    await Promise.all(files.map((f) => writeFile(join(dir, f), '')));
+  };
+
+  it('names the v2 cgroups whose subtree_control enables cpu and memory', () => {
+    expect(v2SubtreeControlDirs('/sys/fs/cgroup', 'mesos-sandbox')).toEqual([
+      '/sys/fs/cgroup',
+      '/sys/fs/cgroup/mesos-sandbox',
+    ]);
+    expect(v2SubtreeControlDirs('/r', 'a/b')).toEqual(['/r', '/r/a', '/r/a/b']);
+  });
+
+  it('v2: enables the controllers, writes the limits into the leaf, reads usage back', async () => {
+    root = await mkdtemp(join(tmpdir(), 'fake-cgroup2-'));
+    const layout: CgroupLayout = { version: 'v2', root, controllers: ['cpu', 'memory'] };
+    await kernelMakes(root, ['cgroup.subtree_control']);
+    await kernelMakes(join(root, 'parent'), ['cgroup.subtree_control']);
+    await kernelMakes(join(root, 'parent', 'c1'), ['cpu.weight', 'cpu.max', 'memory.max', 'memory.swap.max']);
+    const cg = await ContainerCgroup.create(layout, 'parent', 'c1', { cpus: 1.5, memMb: 100, cfs: true });
+    expect(await readIn('cgroup.subtree_control')).toBe('+cpu +memory');
+    expect(await readIn('parent', 'cgroup.subtree_control')).toBe('+cpu +memory');
+    expect(await readIn('parent', 'c1', 'cpu.weight')).toBe('59');
+    expect(await readIn('parent', 'c1', 'cpu.max')).toBe('150000 100000');
+    expect(await readIn('parent', 'c1', 'memory.max')).toBe(String(100 * MiB));
+    expect(await readIn('parent', 'c1', 'memory.swap.max')).toBe('0');
+    expect(cg.procsFiles()).toEqual([join(root, 'parent', 'c1', 'cgroup.procs')]);
+
+    const leaf = join(root, 'parent', 'c1');
+    await writeFile(join(leaf, 'cgroup.procs'), '41\n42\n');
+    await writeFile(join(leaf, 'memory.stat'), 'anon 4096\nfile 8192\n');
+    await writeFile(join(leaf, 'cpu.stat'), 'usage_usec 2500000\nuser_usec 2000000\nsystem_usec 500000\n');
+    await writeFile(join(leaf, 'memory.events'), 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n');
+    expect(await cg.pids()).toEqual([41, 42]);
+    expect(await cg.oomKilled()).toBe(true);
+    expect(await cg.statistics()).toEqual({
+      mem_limit_bytes: 100 * MiB,
+      cpus_limit: 1.5,
+      mem_rss_bytes: 4096,
+      cpus_user_time_secs: 2,
+      cpus_system_time_secs: 0.5,
+      processes: 2,
+    });
+  });
+
+  it('v1: writes each file in its hierarchy, memsw after the limit, reads usage back', async () => {
+    root = await mkdtemp(join(tmpdir(), 'fake-cgroup1-'));
+    const mounts = { cpu: join(root, 'cpu'), cpuacct: join(root, 'cpuacct'), memory: join(root, 'memory') };
+    await kernelMakes(join(root, 'cpu', 'p', 'c2'), ['cpu.shares']);
+    await kernelMakes(join(root, 'cpuacct', 'p', 'c2'), []);
+    await kernelMakes(join(root, 'memory', 'p', 'c2'), [
+      'memory.limit_in_bytes',
+      'memory.memsw.limit_in_bytes',
+    ]);
+    const cg = await ContainerCgroup.create({ version: 'v1', mounts }, 'p', 'c2', {
+      cpus: 0.5,
+      memMb: 64,
+      cfs: false,
+    });
+    expect(await readIn('cpu', 'p', 'c2', 'cpu.shares')).toBe('512');
+    expect(await readIn('memory', 'p', 'c2', 'memory.limit_in_bytes')).toBe(String(64 * MiB));
+    expect(await readIn('memory', 'p', 'c2', 'memory.memsw.limit_in_bytes')).toBe(String(64 * MiB));
+    expect(cg.procsFiles()).toEqual(
+      ['cpu', 'cpuacct', 'memory'].map((c) => join(root, c, 'p', 'c2', 'cgroup.procs')),
+    );
+
+    // Joining is not atomic: a process may be in one hierarchy and not yet in the next.
+    await writeFile(join(root, 'cpu', 'p', 'c2', 'cgroup.procs'), '7\n');
+    await writeFile(join(root, 'memory', 'p', 'c2', 'cgroup.procs'), '7\n8\n');
+    await writeFile(join(root, 'memory', 'p', 'c2', 'memory.stat'), 'rss 100\ntotal_rss 300\n');
+    await writeFile(join(root, 'cpuacct', 'p', 'c2', 'cpuacct.stat'), 'user 250\nsystem 50\n');
+    expect((await cg.pids()).sort()).toEqual([7, 8]);
+    expect(await cg.statistics()).toEqual({
+      mem_limit_bytes: 64 * MiB,
+      cpus_limit: 0.5,
+      mem_rss_bytes: 300,
+      cpus_user_time_secs: 2.5,
+      cpus_system_time_secs: 0.5,
+      processes: 2,
+    });
+
+    const oomControl = join(root, 'memory', 'p', 'c2', 'memory.oom_control');
+    await writeFile(oomControl, 'oom_kill_disable 0\nunder_oom 0\noom_kill 0\n');
+    expect(await cg.oomKilled()).toBe(false);
+    await writeFile(oomControl, 'oom_kill_disable 0\nunder_oom 0\noom_kill 1\n');
+    expect(await cg.oomKilled()).toBe(true);
+    // Before Linux 4.13 there is no oom_kill counter.
+    await writeFile(oomControl, 'oom_kill_disable 0\nunder_oom 1\n');
+    expect(await cg.oomKilled()).toBe(true);
+  });
+
+  it('skips swap limits where the kernel has no swap accounting, and fails on a missing knob', async () => {
+    root = await mkdtemp(join(tmpdir(), 'fake-cgroup-'));
+    const limits = { cpus: 1, memMb: 64, cfs: false };
+    const v2: CgroupLayout = { version: 'v2', root, controllers: ['cpu', 'memory'] };
+    await kernelMakes(root, ['cgroup.subtree_control']);
+    await kernelMakes(join(root, 'p'), ['cgroup.subtree_control']);
+    await kernelMakes(join(root, 'p', 'noswap'), ['cpu.weight', 'cpu.max', 'memory.max']);
+    await ContainerCgroup.create(v2, 'p', 'noswap', limits);
+    expect(await readIn('p', 'noswap', 'memory.max')).toBe(String(64 * MiB));
+
+    const v1: CgroupLayout = {
+      version: 'v1',
+      mounts: { cpu: join(root, 'cpu'), memory: join(root, 'memory') },
+    };
+    await kernelMakes(join(root, 'cpu', 'p', 'c'), ['cpu.shares']);
+    await kernelMakes(join(root, 'memory', 'p', 'c'), ['memory.limit_in_bytes']);
+    await ContainerCgroup.create(v1, 'p', 'c', limits);
+    expect(await readIn('memory', 'p', 'c', 'memory.limit_in_bytes')).toBe(String(64 * MiB));
+
+    await kernelMakes(join(root, 'cpu', 'p', 'nocpu'), []);
+    await kernelMakes(join(root, 'memory', 'p', 'nocpu'), ['memory.limit_in_bytes']);
+    await expect(ContainerCgroup.create(v1, 'p', 'nocpu', limits)).rejects.toThrow(/cpu.shares/);
+  });
+
+  it('rejects container ids that would escape the parent', async () => {
+    const layout: CgroupLayout = { version: 'v2', root: '/nonexistent', controllers: ['cpu', 'memory'] };
+    const limits = { cpus: 1, memMb: 64, cfs: false };
+    await expect(ContainerCgroup.create(layout, 'p', '../evil', limits)).rejects.toThrow(
+      /invalid cgroup path/,
+    );
+    await expect(ContainerCgroup.create(layout, 'p/..', 'c', limits)).rejects.toThrow(/invalid cgroup path/);
+    await expect(ContainerCgroup.create({ version: 'none', why: 'no' }, 'p', 'c', limits)).rejects.toThrow(
+      /no/,
+    );
   });
 });

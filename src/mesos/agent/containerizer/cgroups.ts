@@ -2,7 +2,7 @@
 // never asks which one it is on. The files a container's limits become are a pure function
 // (cgroupLimitFiles) with exact unit tests: v2 enforcement cannot run on a v1-only test machine, but
 // what it writes can be checked. The I/O below only puts those values where the layout says.
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, constants as fsConstants, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -196,12 +196,16 @@ function hierarchyRoots(layout: UsableLayout): { cpu: string; cpuacct: string; m
 }
 
 const V2_ENABLE = '+cpu +memory';
+// Interface files are opened without O_CREAT: cgroupfs answers EACCES to that for a file it does
+// not have, where the ENOENT we get this way says "this kernel has no such knob".
+const WRITE = { flag: fsConstants.O_WRONLY };
 // Parents whose v2 subtree_control is known to be set; a parent re-created from scratch is redone.
 const preparedV2Parents = new Set<string>();
 
-function v2Ancestors(root: string, parent: string): string[] {
+/** The cgroups whose subtree_control must enable cpu and memory for containers under `parent`. */
+export function v2SubtreeControlDirs(root: string, parent: string): string[] {
   const parts = parent.split('/');
-  return parts.map((_, i) => join(root, ...parts.slice(0, i)));
+  return [root, ...parts.map((_, i) => join(root, ...parts.slice(0, i + 1)))];
 }
 
 /**
@@ -213,8 +217,14 @@ export function prepareCgroupParent(layout: UsableLayout, parent: string): void 
   const roots = new Set(Object.values(hierarchyRoots(layout)));
   for (const root of roots) mkdirSync(join(root, parent), { recursive: true });
   if (layout.version === 'v2') {
-    for (const dir of v2Ancestors(layout.root, parent))
-      writeFileSync(join(dir, 'cgroup.subtree_control'), V2_ENABLE);
+    for (const dir of v2SubtreeControlDirs(layout.root, parent)) {
+      const fd = openSync(join(dir, 'cgroup.subtree_control'), WRITE.flag);
+      try {
+        writeSync(fd, V2_ENABLE);
+      } finally {
+        closeSync(fd);
+      }
+    }
     preparedV2Parents.add(join(layout.root, parent));
   }
 }
@@ -291,8 +301,8 @@ export class ContainerCgroup {
         // mkdir returns the first directory it created: the parent's own if it had to make it.
         if (made[0] !== undefined && made[0] !== dirs.cpu) preparedV2Parents.delete(parentDir);
         if (!preparedV2Parents.has(parentDir)) {
-          for (const dir of v2Ancestors(layout.root, parent)) {
-            await writeFile(join(dir, 'cgroup.subtree_control'), V2_ENABLE);
+          for (const dir of v2SubtreeControlDirs(layout.root, parent)) {
+            await writeFile(join(dir, 'cgroup.subtree_control'), V2_ENABLE, WRITE);
           }
           preparedV2Parents.add(parentDir);
         }
@@ -314,7 +324,7 @@ export class ContainerCgroup {
     const dirOf = (f: CgroupFile): string => (f.controller === 'memory' ? this.dirs.memory : this.dirs.cpu);
     const write = async (f: CgroupFile): Promise<void> => {
       try {
-        await writeFile(join(dirOf(f), f.file), f.value);
+        await writeFile(join(dirOf(f), f.file), f.value, WRITE);
       } catch (e) {
         // Swap files exist only where the kernel accounts swap; without it there is no swap to cap.
         if (f.file !== 'memory.swap.max' || (e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -325,9 +335,11 @@ export class ContainerCgroup {
       if (this.layout.version === 'v1') {
         // memsw (memory+swap) must not drop below memory.limit_in_bytes, hence after it.
         const bytes = String(memoryLimitBytes(this.limits.memMb));
-        await writeFile(join(this.dirs.memory, 'memory.memsw.limit_in_bytes'), bytes).catch((e: unknown) => {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        });
+        await writeFile(join(this.dirs.memory, 'memory.memsw.limit_in_bytes'), bytes, WRITE).catch(
+          (e: unknown) => {
+            if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+          },
+        );
       }
     };
     const cpu = async (): Promise<void> => {
@@ -397,7 +409,7 @@ export class ContainerCgroup {
   private async doDestroy(): Promise<void> {
     if (this.layout.version === 'v2') {
       // cgroup.kill (Linux 5.14+) kills atomically, even processes forking while we read the list.
-      await writeFile(join(this.dirs.memory, 'cgroup.kill'), '1').catch(() => undefined);
+      await writeFile(join(this.dirs.memory, 'cgroup.kill'), '1', WRITE).catch(() => undefined);
     }
     // Usually the task has ended and rmdir simply succeeds; EBUSY means processes are left.
     for (let attempt = 0; await this.removeDirs(); attempt++) {

@@ -49,9 +49,16 @@ export interface RunningContainer {
   readonly pid: number;
   /** Resolves once the task ended and the container's processes and cgroups are gone. */
   readonly exited: Promise<ExitInfo>;
-  /** Sends `sig` to every process of the container. */
+  /**
+   * Sends `sig` to every process of the container. In a pid namespace the task is pid 1, which the
+   * kernel shields from signals it has no handler for; the linux launcher then ends it as the
+   * signal would have (SIGKILL underneath) and `exited` reports `sig`.
+   */
   signal(sig: NodeJS.Signals): void;
-  /** SIGKILLs everything and cleans up; resolves after `exited`. Idempotent. */
+  /**
+   * SIGKILLs everything and cleans up; resolves after `exited`. Idempotent. Rejects only when the
+   * cgroup cannot be removed because its processes do not die (about 10 s of trying).
+   */
   destroy(): Promise<void>;
   statistics(): Promise<ContainerStatistics>;
 }
@@ -82,13 +89,11 @@ export interface LauncherOptions {
 export function createLauncher(opts: LauncherOptions = {}): ContainerLauncher {
   const isolation = opts.isolation ?? 'auto';
   if (isolation === 'posix') return new PosixLauncher();
-  const probe = probeLinux(opts.cgroupsRoot ?? 'mesos-sandbox');
+  const parent = opts.cgroupsRoot ?? 'mesos-sandbox';
+  const probe = probeLinux(parent);
   if (probe.ok) {
-    return new LinuxLauncher({
-      ...probe,
-      parent: opts.cgroupsRoot ?? 'mesos-sandbox',
-      enableCfs: !!opts.enableCfs,
-    });
+    const { layout, unshare, bash } = probe;
+    return new LinuxLauncher({ layout, unshare, bash, parent, enableCfs: opts.enableCfs ?? false });
   }
   if (isolation === 'linux') throw new Error(`the linux launcher is not usable: ${probe.why}`);
   opts.warn?.(

@@ -129,11 +129,20 @@ export class TaskRunner {
     const remaining = Math.max(0, (this.killDeadline ?? this.options.clock.now()) - this.options.clock.now());
     this.killTimer?.cancel();
     if (remaining === 0) {
-      void container.destroy();
+      this.destroy(container);
       return;
     }
     container.signal('SIGTERM');
-    this.killTimer = this.options.clock.setTimeout(() => void container.destroy(), remaining);
+    this.killTimer = this.options.clock.setTimeout(() => this.destroy(container), remaining);
+  }
+
+  private destroy(container: RunningContainer): void {
+    container.destroy().catch((err: unknown) =>
+      this.options.log.error('Could not kill the task', {
+        container: this.options.spec.containerId,
+        error: (err as Error).message,
+      }),
+    );
   }
 
   private terminalReport(exit: ExitInfo): StatusReport {

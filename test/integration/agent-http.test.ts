@@ -73,7 +73,6 @@ function fakeView(sandbox: string): AgentView {
     directory: sandbox,
     tasks: new Map([[EX, task]]),
     completedTasks: [],
-    resources,
     role: '*',
   };
   const fw: AgentFramework = {

@@ -58,7 +58,6 @@ function commandExecutor(taskId: string, containerId: string, t: AgentTask, done
     directory: `${WORK}/slaves/${AGENT_ID}/frameworks/${FW_ID}/executors/${taskId}/runs/${containerId}`,
     tasks: done ? new Map() : new Map([[taskId, t]]),
     completedTasks: done ? [t] : [],
-    resources: t.resources,
     role: 'web',
   };
 }

@@ -78,6 +78,7 @@ export class Agent implements AgentView {
   private readonly link: MasterLink;
   private readonly updates: StatusUpdateManager;
   private readonly runners = new Map<string, TaskRunner>();
+  private readonly shuttingDown = new Set<string>();
   private readonly containers = new Map<string, RunningContainer>();
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -112,7 +113,6 @@ export class Agent implements AgentView {
       log: this.log,
       subscribeBody: () => this.subscribeBody(),
       onEvent: (e) => this.handleEvent(e),
-      onDisconnected: () => undefined,
       backoffFactorMs: options.registrationBackoffMs ?? 250,
       maxBackoffMs: 10_000,
     });
@@ -252,14 +252,7 @@ export class Agent implements AgentView {
       source: task.task_id.value,
       command,
     };
-    const executor = this.newExecutor(
-      fw,
-      executorId,
-      info,
-      task.executor ? 'default' : 'command',
-      task.resources ?? [],
-      role,
-    );
+    const executor = this.newExecutor(fw, executorId, info, task.executor ? 'default' : 'command', role);
     this.startTask(fw, executor, task, role, executor.directory);
   }
 
@@ -268,14 +261,7 @@ export class Agent implements AgentView {
     const role = roleOf(tasks[0]?.resources ?? executorInfo.resources ?? [], frameworkInfo);
     const executor =
       fw.executors.get(executorInfo.executor_id.value) ??
-      this.newExecutor(
-        fw,
-        executorInfo.executor_id.value,
-        executorInfo,
-        'default',
-        executorInfo.resources ?? [],
-        role,
-      );
+      this.newExecutor(fw, executorInfo.executor_id.value, executorInfo, 'default', role);
     for (const task of tasks) {
       const dir = `${executor.directory}/tasks/${task.task_id.value}`;
       this.startTask(fw, executor, task, role, dir);
@@ -287,7 +273,6 @@ export class Agent implements AgentView {
     id: string,
     info: ExecutorInfo,
     kind: 'command' | 'default',
-    resources: Resource[],
     role: string,
   ): AgentExecutor {
     const containerId = randomUUID();
@@ -301,7 +286,6 @@ export class Agent implements AgentView {
       directory,
       tasks: new Map(),
       completedTasks: [],
-      resources,
       role,
     };
     fw.executors.set(id, executor);
@@ -405,7 +389,7 @@ export class Agent implements AgentView {
     this.count('valid_status_updates');
     if (isTerminalState(r.state)) this.count(`tasks_${r.state.slice(5).toLowerCase()}`);
     if (r.reason === 'REASON_CONTAINER_LAUNCH_FAILED') this.count('container_launch_errors');
-    this.updates.update(task.frameworkId, status);
+    if (!this.shuttingDown.has(task.frameworkId)) this.updates.update(task.frameworkId, status);
   }
 
   private taskTerminated(fw: AgentFramework, executor: AgentExecutor, task: AgentTask): void {
@@ -431,6 +415,7 @@ export class Agent implements AgentView {
       this.options.files.detachSandbox(fw.id, old.id, old.directory);
     }
     this.link.send({ type: 'EXITED_EXECUTOR', framework_id: fw.id, executor_id: executor.id, status: 0 });
+    this.completeFrameworkIfDone(fw);
   }
 
   // ---------------------------------------------------------------- kill, ack, shutdown
@@ -494,25 +479,24 @@ export class Agent implements AgentView {
     const fw = this.frameworks.get(frameworkId);
     if (!fw) return;
     this.log.info('Shutting down framework', { framework: frameworkId });
+    // The master has removed the framework: nobody will acknowledge its updates any more.
+    this.shuttingDown.add(frameworkId);
     for (const executor of fw.executors.values()) {
       for (const t of executor.tasks.values()) {
-        if (!isTerminalState(t.state)) this.killTask(frameworkId, t.info.task_id.value, undefined);
         this.updates.remove(frameworkId, t.info.task_id.value);
+        if (!isTerminalState(t.state)) this.killTask(frameworkId, t.info.task_id.value, undefined);
       }
     }
-    // Its updates will never be acknowledged now; forget the framework once its tasks are gone.
-    const check = this.clock.setInterval(() => {
-      const active = [...fw.executors.values()].some((e) =>
-        [...e.tasks.values()].some((t) => !isTerminalState(t.state)),
-      );
-      if (active) return;
-      check.cancel();
-      for (const e of fw.executors.values())
-        for (const t of e.tasks.values()) this.updates.remove(frameworkId, t.info.task_id.value);
-      this.frameworks.delete(frameworkId);
-      this.completedFrameworks.push(fw);
-      while (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
-    }, 100);
+    this.completeFrameworkIfDone(fw);
+  }
+
+  /** A shut-down framework is forgotten once its last executor has terminated. */
+  private completeFrameworkIfDone(fw: AgentFramework): void {
+    if (!this.shuttingDown.has(fw.id) || fw.executors.size > 0) return;
+    this.shuttingDown.delete(fw.id);
+    this.frameworks.delete(fw.id);
+    this.completedFrameworks.push(fw);
+    while (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
   }
 }
 

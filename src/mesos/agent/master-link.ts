@@ -22,7 +22,6 @@ export interface MasterLinkOptions {
   /** Built fresh for each attempt, so a re-registration reports the agent's current tasks. */
   subscribeBody: () => AgentSubscribe;
   onEvent: (event: AgentEvent) => void;
-  onDisconnected: () => void;
   /** Backoff factor: retry n waits a random time in [0, factor x 2^n], capped at maxBackoffMs. */
   backoffFactorMs: number;
   maxBackoffMs: number;
@@ -159,16 +158,10 @@ export class MasterLink {
       if (this.response !== res) return;
       this.response = null;
       this.options.log.warn('Lost the link to the master', { master: this.masterUrl });
-      this.options.onDisconnected();
       this.scheduleRetry();
     };
     res.on('end', closed);
     res.on('close', closed);
     res.on('error', closed);
-  }
-
-  /** The id the master gave at the last registration. */
-  get registeredId(): string | null {
-    return this.agentId;
   }
 }

@@ -22,9 +22,6 @@ export interface AgentTask {
   /** The allocation role the task's resources were offered to. */
   role: string;
   container?: RunningContainer;
-  /** Set once a kill was asked for, so the exit is reported as TASK_KILLED. */
-  killRequested?: boolean;
-  killTimer?: { cancel(): void };
 }
 
 export interface AgentExecutor {
@@ -38,7 +35,7 @@ export interface AgentExecutor {
   directory: string;
   tasks: Map<string, AgentTask>;
   completedTasks: AgentTask[];
-  resources: Resource[];
+  /** The allocation role of its resources. */
   role: string;
 }
 

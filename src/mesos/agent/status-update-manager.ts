@@ -17,9 +17,6 @@ interface Stream {
   pending: TaskStatus[];
   timer: TimerHandle | null;
   backoffMs: number;
-  /** The latest state the agent knows, whether or not delivered yet. */
-  latest: TaskStatus | null;
-  terminalAcked: boolean;
 }
 
 const key = (frameworkId: string, taskId: string): string => `${frameworkId}\u0000${taskId}`;
@@ -39,18 +36,10 @@ export class StatusUpdateManager {
     const k = key(frameworkId, status.task_id.value);
     let stream = this.streams.get(k);
     if (!stream) {
-      stream = {
-        frameworkId,
-        pending: [],
-        timer: null,
-        backoffMs: this.retryMinMs,
-        latest: null,
-        terminalAcked: false,
-      };
+      stream = { frameworkId, pending: [], timer: null, backoffMs: this.retryMinMs };
       this.streams.set(k, stream);
     }
     stream.pending.push(status);
-    stream.latest = status;
     if (stream.pending.length === 1) this.send(stream);
   }
 
@@ -75,15 +64,6 @@ export class StatusUpdateManager {
       stream.backoffMs = this.retryMinMs;
       this.send(stream);
     }
-  }
-
-  /** Updates not yet acknowledged for a task (oldest first). */
-  unacknowledged(frameworkId: string, taskId: string): readonly TaskStatus[] {
-    return this.streams.get(key(frameworkId, taskId))?.pending ?? [];
-  }
-
-  latest(frameworkId: string, taskId: string): TaskStatus | null {
-    return this.streams.get(key(frameworkId, taskId))?.latest ?? null;
   }
 
   /** Whether every update of the task has been acknowledged. */

@@ -2,7 +2,7 @@
 // messages. It decides; the HTTP shells (scheduler-api.ts, agent-link.ts, http-server.ts) only parse
 // and deliver. Every timer and timestamp comes from the injected clock.
 import type { AgentCall, AgentEvent, AgentSubscribe } from '../protocol/agent-protocol.js';
-import { MasterIdGenerator, newUuid } from '../protocol/ids.js';
+import { MasterIdGenerator } from '../protocol/ids.js';
 import {
   addResources,
   subtractResources,
@@ -68,8 +68,6 @@ export interface OperatorStream {
   send(event: object): void;
   close(): void;
 }
-
-export class SubscribeError extends Error {}
 
 const seconds = (ms: number): number => ms / 1000;
 const taskKey = (frameworkId: string, taskId: string): string => `${frameworkId}\u0000${taskId}`;
@@ -321,21 +319,20 @@ export class Master implements MasterView {
    * SUBSCRIBE: a new framework, a failover of a connected one, or a reconnect within its failover
    * timeout. The stream gets SUBSCRIBED or ERROR first.
    */
-  subscribe(call: SchedulerCall, makeStream: () => FrameworkStream): void {
+  subscribe(call: SchedulerCall, stream: FrameworkStream): string | null {
     const sub = call.subscribe!;
     const info = sub.framework_info;
-    const stream = makeStream();
     const invalid = validateFrameworkInfo(info);
     if (invalid) {
       stream.send({ type: 'ERROR', error: { message: invalid } });
       stream.close();
-      return;
+      return null;
     }
     const requestedId = info.id?.value;
     if (requestedId && this.removedFrameworkIds.has(requestedId)) {
       stream.send({ type: 'ERROR', error: { message: 'Framework has been removed' } });
       stream.close();
-      return;
+      return null;
     }
     const roles = frameworkRoles(info);
     const suppressed = sub.suppressed_roles ?? [];
@@ -348,10 +345,11 @@ export class Master implements MasterView {
         },
       });
       stream.close();
-      return;
+      return null;
     }
 
     let fw = requestedId ? this.frameworks.get(requestedId) : undefined;
+    const known = fw !== undefined;
     if (fw) {
       this.count('messages_reregister_framework');
       // A failover: the old connection learns it was replaced, its offers are rescinded.
@@ -374,7 +372,7 @@ export class Master implements MasterView {
       fw.reregisteredTime = this.now();
       fw.recovered = false;
       delete fw.unregisteredTime;
-      this.setFrameworkRoles(fw, roles, suppressed, true);
+      this.setFrameworkRoles(fw, roles, suppressed);
     } else {
       const id = requestedId ?? this.ids.framework();
       if (requestedId) this.count('messages_reregister_framework');
@@ -396,12 +394,13 @@ export class Master implements MasterView {
       },
     });
     this.publish(
-      requestedId && fw.registeredTime !== fw.reregisteredTime
+      known
         ? { type: 'FRAMEWORK_UPDATED', framework_updated: { framework: v1FrameworkEntry(fw) } }
         : { type: 'FRAMEWORK_ADDED', framework_added: { framework: v1FrameworkEntry(fw) } },
     );
     this.log.info('Framework subscribed', { framework: fw.id, name: fw.info.name });
     this.scheduleAllocation('all');
+    return fw.id;
   }
 
   /** A new framework record, known to the allocator (inactive until it subscribes if recovered). */
@@ -437,15 +436,10 @@ export class Master implements MasterView {
     return fw;
   }
 
-  private setFrameworkRoles(
-    fw: MasterFramework,
-    roles: string[],
-    suppressed: string[],
-    known: boolean,
-  ): void {
+  private setFrameworkRoles(fw: MasterFramework, roles: string[], suppressed: string[]): void {
     fw.roles = roles;
     fw.suppressedRoles = new Set(suppressed);
-    if (known) this.allocator.updateFramework(fw.id, roles, suppressed);
+    this.allocator.updateFramework(fw.id, roles, suppressed);
   }
 
   /** The SUBSCRIBE stream broke: deactivate, rescind offers, start the failover timeout. */
@@ -575,7 +569,7 @@ export class Master implements MasterView {
           checkpoint: fw.info.checkpoint ?? false,
         };
         fw.capabilities = new Set((info.capabilities ?? []).map((c) => c.type));
-        this.setFrameworkRoles(fw, frameworkRoles(info), call.update_framework!.suppressed_roles ?? [], true);
+        this.setFrameworkRoles(fw, frameworkRoles(info), call.update_framework!.suppressed_roles ?? []);
         this.scheduleAllocation('all');
         return;
       }
@@ -691,7 +685,7 @@ export class Master implements MasterView {
       this.allocator.recoverResources(
         fw.id,
         agentId,
-        withAllocationRole(withoutAllocationInfo(available), role),
+        withAllocationRole(available, role),
         accept.filters?.refuse_seconds,
         this.clock.now(),
       );
@@ -1205,13 +1199,4 @@ export class Master implements MasterView {
     });
     fw.stream?.send({ type: 'UPDATE', update: { status: { ...status, agent_id: { value: agent.id } } } });
   }
-
-  /** For tests and the CLI: the stream id of a connected framework. */
-  streamIdOf(frameworkId: string): string | undefined {
-    return this.frameworks.get(frameworkId)?.stream?.streamId;
-  }
-}
-
-export function newMasterId(): string {
-  return newUuid();
 }

@@ -105,21 +105,10 @@ export async function handleSchedulerRequest(
 
 function subscribe(master: Master, call: SchedulerCall, res: ServerResponse): void {
   const streamId = newUuid();
-  let frameworkId: string | undefined;
-  let stream: FrameworkStream | undefined;
+  let frameworkId: string | null = null;
   const http = new RecordIOStream(res, { 'Mesos-Stream-Id': streamId }, () => {
-    if (frameworkId && stream) master.frameworkDisconnected(frameworkId, stream);
+    if (frameworkId) master.frameworkDisconnected(frameworkId, stream);
   });
-  master.subscribe(call, () => {
-    stream = {
-      streamId,
-      send: (event: object) => {
-        const e = event as { type?: string; subscribed?: { framework_id?: { value: string } } };
-        if (e.type === 'SUBSCRIBED') frameworkId = e.subscribed?.framework_id?.value;
-        http.send(event);
-      },
-      close: () => http.close(),
-    };
-    return stream;
-  });
+  const stream: FrameworkStream = { streamId, send: (event) => http.send(event), close: () => http.close() };
+  frameworkId = master.subscribe(call, stream);
 }

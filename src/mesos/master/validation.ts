@@ -190,7 +190,8 @@ export function validateTask(
     const err = validateResource(r);
     if (err) return `Invalid resources: ${err}`;
   }
-  if (!containsResources(available, stripAllocation(resources))) {
+  // containsResources ignores allocation_info, so offered and requested resources compare as they are.
+  if (!containsResources(available, resources)) {
     return `Task uses more resources ${describe(resources)} than available ${describe(available)}`;
   }
   return null;
@@ -215,14 +216,6 @@ function validateResource(r: Resource): string | null {
     return `Invalid resource type for ${r.name}`;
   }
   return null;
-}
-
-function stripAllocation(list: readonly Resource[]): Resource[] {
-  return list.map((r) => {
-    const copy = { ...r };
-    delete copy.allocation_info;
-    return copy;
-  });
 }
 
 function describe(list: readonly Resource[]): string {

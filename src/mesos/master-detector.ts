@@ -26,13 +26,20 @@ export function normalizeMasterUrl(spec: string): string {
   return `${url.protocol}//${url.host}`;
 }
 
-export async function createMasterDetector(spec: string): Promise<MasterDetector> {
+/** `connectTimeoutMs`: as ZkConnectOptions (null: wait for ZooKeeper for ever, as nodes do). */
+export async function createMasterDetector(
+  spec: string,
+  opts: { connectTimeoutMs?: number | null } = {},
+): Promise<MasterDetector> {
   if (!spec.startsWith('zk://')) {
     const url = normalizeMasterUrl(spec);
     return { current: () => url, onChange: () => () => undefined, stop: async () => undefined };
   }
   const zk = parseZkUrl(spec);
-  const client = await ZkClient.connect(zk.connectionString, zk.auth ? { auth: zk.auth } : {});
+  const client = await ZkClient.connect(zk.connectionString, {
+    ...(zk.auth ? { auth: zk.auth } : {}),
+    ...(opts.connectTimeoutMs !== undefined ? { connectTimeoutMs: opts.connectTimeoutMs } : {}),
+  });
   const detector = new LeaderDetector(client, zk.path);
   const toUrl = (data: string | undefined): string | null => {
     if (data === undefined) return null;

@@ -13,33 +13,7 @@ import { formatResources, parseAttributes } from '../mesos/protocol/resources.js
 import { systemClock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import type { Logger } from '../util/log.js';
-import { FlagError, intFlag, type FlagSpecs } from './flags.js';
-
-export const AGENT_FLAGS: FlagSpecs = {
-  master: { help: 'The master: http://host:port, host:port or zk://host:port/path' },
-  ip: { help: 'IP address to listen on and advertise', default: '127.0.0.1' },
-  port: { help: 'Port to listen on', default: '5051' },
-  hostname: { help: 'Hostname to advertise (defaults to --ip)' },
-  work_dir: { help: 'Where sandboxes live (default: <tmpdir>/mesos-sandbox-agent-<ip>-<port>)' },
-  resources: {
-    help: "Mesos resources, e.g. 'cpus:2;mem:1024;disk:4096;ports:[31000-31999]'; the rest is detected",
-  },
-  attributes: { help: "Attributes, e.g. 'rack:a;zone:west;level:10'" },
-  isolation: {
-    help: "auto (cgroups+namespaces as root, else posix), linux, posix, or Mesos names such as 'cgroups/cpu,cgroups/mem' or 'posix/cpu,posix/mem'",
-    default: 'auto',
-  },
-  cgroups_root: { help: 'Parent cgroup of task containers', default: 'mesos-sandbox' },
-  cgroups_enable_cfs: {
-    help: 'Also enforce CPU with a CFS quota (hard cap)',
-    boolean: true,
-    default: 'false',
-  },
-  registration_backoff_factor: { help: 'Backoff factor for (re-)registration attempts', default: '250ms' },
-  status_update_retry_interval: { help: 'First retry of an unacknowledged status update', default: '10secs' },
-  log_file: { help: 'Write the structured log here (stderr otherwise)' },
-  log_level: { help: 'debug, info, warn or error', default: 'info' },
-};
+import { FlagError, intFlag } from './flags.js';
 
 export interface RunningAgent {
   agent: Agent;
@@ -74,7 +48,7 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
   log.info('Task isolation', { isolation: launcher.isolation, enforcing: launcher.enforcing });
   const files = new FilesService();
   if (flags.log_file) files.attach('/slave/log', flags.log_file);
-  const detector = await createMasterDetector(flags.master);
+  const detector = await createMasterDetector(flags.master, { connectTimeoutMs: null });
   const agent = new Agent({
     hostname,
     port,

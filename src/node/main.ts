@@ -2,8 +2,10 @@
 // `sandbox-node <role> [--flag=value ...]`: runs one node of a cluster in this process. Every driver
 // (process, docker, vagrant) starts nodes through this one entry point.
 import { createLogger, parseLogLevel } from '../util/log.js';
-import { MASTER_FLAGS, runMasterNode } from './master-node.js';
-import { AGENT_FLAGS, runAgentNode } from './agent-node.js';
+import { MASTER_FLAGS } from './master-flags.js';
+import { runMasterNode } from './master-node.js';
+import { AGENT_FLAGS } from './agent-flags.js';
+import { runAgentNode } from './agent-node.js';
 import { ZOOKEEPER_FLAGS, runZooKeeperNode } from './zookeeper-node.js';
 import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from './flags.js';
 

@@ -102,9 +102,50 @@ export function postJson(url: string, body: unknown, opts: PostOptions = {}): Pr
   });
 }
 
-export async function getJson<T = unknown>(url: string, timeoutMs = 30_000): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}: ${text}`);
-  return JSON.parse(text) as T;
+export interface GetResult {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+
+/**
+ * GETs without following redirects. node:http rather than fetch: Node 20's fetch can leave a
+ * request to a port that accepts and at once closes the connection (Docker's port proxy before the
+ * node listens) pending for ever, and its AbortSignal timer does not keep the process alive, so a
+ * CLI waiting on it just ends. Here the socket's timeout always settles the request.
+ */
+export function httpGet(url: string, timeoutMs = 30_000): Promise<GetResult> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'GET', agent: keepAlive }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('error', reject);
+      res.once('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+/** GETs JSON, following redirects to the leader; a non-2xx answer is an error with its body. */
+export async function getJson<T = unknown>(url: string, timeoutMs = 30_000, maxRedirects = 3): Promise<T> {
+  let target = url;
+  for (let hop = 0; ; hop++) {
+    const res = await httpGet(target, timeoutMs);
+    const location = res.headers.location;
+    if (res.status >= 300 && res.status < 400 && location && hop < maxRedirects) {
+      target = resolveLocation(target, location);
+      continue;
+    }
+    if (res.status < 200 || res.status >= 300)
+      throw new Error(`GET ${url} answered ${res.status}: ${res.body}`);
+    return JSON.parse(res.body) as T;
+  }
 }

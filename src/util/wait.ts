@@ -8,6 +8,8 @@ export interface WaitForOptions {
   intervalMs?: number;
   /** What is being waited for, for the timeout message. Defaults to the function's source. */
   description?: string;
+  /** Stops the wait at once, rejecting with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 export function sleep(ms: number): Promise<void> {
@@ -28,6 +30,7 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    opts.signal?.throwIfAborted();
     try {
       const value = await fn();
       if (value) return value as NonNullable<T>;

@@ -10,8 +10,11 @@ export type ZkClientEvent = 'expired' | 'disconnected' | 'connected';
 export interface ZkConnectOptions {
   /** Requested session timeout; the server clamps it to [2, 20] x its tickTime. Default 10 000. */
   sessionTimeoutMs?: number;
-  /** How long connect() may take before it gives up. Default 10 000. */
-  connectTimeoutMs?: number;
+  /**
+   * How long connect() may take before it gives up. Default 10 000; null waits for ever, as a Mesos
+   * node does for its ZooKeeper (so a cluster's nodes can all start at once).
+   */
+  connectTimeoutMs?: number | null;
   /** Digest credentials, as in zk://user:pass@... */
   auth?: ZkAuth;
 }
@@ -80,14 +83,18 @@ export class ZkClient {
         client.close();
         reject(new Error(`ZooKeeper at ${connectionString} rejected the credentials`));
       };
-      const timer = setTimeout(() => {
-        client.removeListener('connected', onConnected);
-        client.removeListener('authenticationFailed', onAuthFailed);
-        client.close();
-        reject(
-          new Error(`could not connect to ZooKeeper at ${connectionString} within ${connectTimeoutMs} ms`),
-        );
-      }, connectTimeoutMs);
+      const timer = setTimeout(
+        () => {
+          if (connectTimeoutMs === null) return;
+          client.removeListener('connected', onConnected);
+          client.removeListener('authenticationFailed', onAuthFailed);
+          client.close();
+          reject(
+            new Error(`could not connect to ZooKeeper at ${connectionString} within ${connectTimeoutMs} ms`),
+          );
+        },
+        connectTimeoutMs ?? 2 ** 31 - 1,
+      );
       client.once('connected', onConnected);
       client.once('authenticationFailed', onAuthFailed);
       client.connect();

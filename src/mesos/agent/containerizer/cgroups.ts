@@ -3,7 +3,7 @@
 // (cgroupLimitFiles) with exact unit tests: v2 enforcement cannot run on a v1-only test machine, but
 // what it writes can be checked. The I/O below only puts those values where the layout says.
 import { closeSync, constants as fsConstants, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -443,4 +443,37 @@ export class ContainerCgroup {
     );
     return busy.includes(true);
   }
+}
+
+/**
+ * Kills every process in the cgroups under `parent` (all hierarchies) and removes them, deepest
+ * first: what `sandbox down` does with the task containers of a cluster's agents, including those
+ * of an agent that was killed and left its tasks behind.
+ */
+export async function destroyCgroupSubtree(layout: UsableLayout, parent: string): Promise<void> {
+  checkPath(parent, 'x');
+  const roots = new Set(Object.values(hierarchyRoots(layout)));
+  const destroy = async (dir: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    await Promise.all(entries.filter((e) => e.isDirectory()).map((e) => destroy(join(dir, e.name))));
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const pids = (await readOr(join(dir, 'cgroup.procs'), '')).split('\n').filter(Boolean);
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+      await sleep(10);
+    }
+    await rmdirQuiet(dir);
+  };
+  await Promise.all([...roots].map((root) => destroy(join(root, parent))));
 }

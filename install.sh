@@ -4,8 +4,24 @@
 # `sandbox` and `sandbox-node` on the PATH. Safe to run again: what is already there is only checked.
 #
 #   ./install.sh            # as root, or as a user with sudo
+#   ./install.sh --docker   # also Docker (docker.io, started if not running) and debootstrap, for --driver docker
 #   SANDBOX_BIN_DIR=~/bin ./install.sh   # where the commands are linked (default /usr/local/bin)
 set -euo pipefail
+
+with_docker=0
+for arg in "$@"; do
+  case "${arg}" in
+    --docker) with_docker=1 ;;
+    -h | --help)
+      sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      printf '%s\n' "install.sh: unknown option '${arg}' (try --help)" >&2
+      exit 2
+      ;;
+  esac
+done
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bin_dir="${SANDBOX_BIN_DIR:-/usr/local/bin}"
@@ -45,6 +61,8 @@ say "Node.js $(node --version): ok"
 
 # ---- apt packages ----
 packages=(zookeeper default-jre-headless util-linux procps)
+# The Docker driver builds its node image from Debian's packages (no registry needed): debootstrap.
+[ "${with_docker}" -eq 1 ] && packages+=(docker.io debootstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -62,6 +80,28 @@ else
   say "apt packages (${packages[*]}): ok"
 fi
 [ -f /usr/share/java/zookeeper.jar ] || fail "ZooKeeper's jar is missing at /usr/share/java/zookeeper.jar after installing 'zookeeper'"
+
+# ---- Docker daemon ----
+if [ "${with_docker}" -eq 1 ]; then
+  if docker info >/dev/null 2>&1; then
+    say "Docker daemon: ok"
+  else
+    [ "${sudo}" = "none" ] && fail "the Docker daemon is not running and this user cannot start it (not root, no sudo)"
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-system-running >/dev/null 2>&1; then
+      ${sudo} systemctl start docker
+    else
+      # No systemd (a container, a CI machine): run dockerd in the background, logging to a file.
+      say "starting dockerd (log: /var/log/dockerd.log)"
+      ${sudo} sh -c 'nohup dockerd >/var/log/dockerd.log 2>&1 &'
+    fi
+    for _ in $(seq 1 100); do
+      docker info >/dev/null 2>&1 && break
+      sleep 0.2
+    done
+    docker info >/dev/null 2>&1 || fail "dockerd did not start; see /var/log/dockerd.log"
+    did+=("started dockerd")
+  fi
+fi
 
 # ---- npm dependencies and build ----
 cd "${here}"

@@ -3,11 +3,13 @@ import { benchAllocator } from './allocator.js';
 import { benchLaunch } from './launch.js';
 import { benchLauncher } from './launcher.js';
 import type { BenchRow } from './types.js';
+import { benchUp } from './up.js';
 
 const benches: Array<[string, () => Promise<BenchRow[]>]> = [
   ['allocator', benchAllocator],
   ['launcher', benchLauncher],
   ['launch', benchLaunch],
+  ['up', benchUp],
 ];
 
 const only = process.argv.slice(2);

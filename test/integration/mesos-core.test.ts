@@ -4,13 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
-import type { Offer, SchedulerEvent, TaskInfo, TaskStatus } from '../../src/mesos/protocol/types.js';
+import type { Offer, TaskInfo, TaskStatus } from '../../src/mesos/protocol/types.js';
 import { RecordIODecoder } from '../../src/mesos/protocol/recordio.js';
 import { ZkClient } from '../../src/zookeeper/client.js';
 import { isZooKeeperInstalled, startZooKeeper, type RunningZooKeeper } from '../../src/zookeeper/server.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
-import { EventLog, startNode, testDir, type TestNode } from '../support/nodes.js';
+import { acknowledgeUpdates, EventLog, startNode, testDir, type TestNode } from '../support/nodes.js';
 
 const haveZk = isZooKeeperInstalled();
 if (!haveZk)
@@ -91,20 +91,7 @@ describe.skipIf(!haveZk)('Mesos core: master + agent + ZooKeeper', () => {
     });
     clients.push(client);
     const log = new EventLog(client);
-    if (autoAck) {
-      client.on('event', (e: SchedulerEvent) => {
-        if (e.type === 'UPDATE' && e.update.status.uuid) {
-          void client.call({
-            type: 'ACKNOWLEDGE',
-            acknowledge: {
-              agent_id: e.update.status.agent_id!,
-              task_id: e.update.status.task_id,
-              uuid: e.update.status.uuid,
-            },
-          });
-        }
-      });
-    }
+    if (autoAck) acknowledgeUpdates(client);
     await client.subscribe();
     return { client, log };
   }
@@ -362,18 +349,7 @@ describe.skipIf(!haveZk)('Mesos core: master + agent + ZooKeeper', () => {
     expect(seen.map((s) => s.state).slice(0, 2)).toEqual(['TASK_STARTING', 'TASK_STARTING']);
     expect(seen[1]!.uuid).toBe(seen[0]!.uuid);
     // Acknowledge everything from now on: RUNNING then FINISHED follow, in order.
-    client.on('event', (e: SchedulerEvent) => {
-      if (e.type === 'UPDATE' && e.update.status.uuid) {
-        void client.call({
-          type: 'ACKNOWLEDGE',
-          acknowledge: {
-            agent_id: e.update.status.agent_id!,
-            task_id: e.update.status.task_id,
-            uuid: e.update.status.uuid,
-          },
-        });
-      }
-    });
+    acknowledgeUpdates(client);
     await client.call({
       type: 'ACKNOWLEDGE',
       acknowledge: { agent_id: seen[0]!.agent_id!, task_id: { value: 'quick' }, uuid: seen[0]!.uuid! },

@@ -97,3 +97,19 @@ export class EventLog {
       .filter((s) => s.task_id.value === taskId);
   }
 }
+
+/** Acknowledges every status update that needs it, as a well-behaved framework does. */
+export function acknowledgeUpdates(client: SchedulerClient): void {
+  client.on('event', (e: SchedulerEvent) => {
+    if (e.type === 'UPDATE' && e.update.status.uuid) {
+      void client.call({
+        type: 'ACKNOWLEDGE',
+        acknowledge: {
+          agent_id: e.update.status.agent_id!,
+          task_id: e.update.status.task_id,
+          uuid: e.update.status.uuid,
+        },
+      });
+    }
+  });
+}

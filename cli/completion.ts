@@ -1,0 +1,434 @@
+// `sandbox completion bash|zsh|fish`: a static completion script generated from the commander tree:
+// subcommands at every depth (`sandbox export logs`), each command's long options, and the values of
+// options declared with choices. Nothing runs `sandbox` at completion time.
+//
+//   bash: source <(sandbox completion bash), or save it as ~/.local/share/bash-completion/completions/sandbox
+//   zsh:  sandbox completion zsh > "${fpath[1]}/_sandbox" (or source it after compinit)
+//   fish: sandbox completion fish > ~/.config/fish/completions/sandbox.fish
+import type { Command } from 'commander';
+
+export const SHELLS = ['bash', 'zsh', 'fish'] as const;
+export type Shell = (typeof SHELLS)[number];
+
+interface OptionInfo {
+  long: string | undefined;
+  short: string | undefined;
+  description: string;
+  /** Takes a value that must follow it (`--name <name>`); `[value]` options do not count. */
+  valued: boolean;
+  choices: string[];
+}
+
+interface SubcommandInfo {
+  name: string;
+  aliases: string[];
+  description: string;
+}
+
+interface CommandInfo {
+  /** Canonical names from the program down, joined by spaces; '' for the program itself. */
+  path: string;
+  subcommands: SubcommandInfo[];
+  options: OptionInfo[];
+  takesArguments: boolean;
+  /** Values of the first positional argument, when it declares choices. */
+  argumentChoices: string[];
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0]!.trim();
+}
+
+function collect(cmd: Command, path: string, out: CommandInfo[], helpFor?: string[]): void {
+  const help = cmd.createHelp();
+  const subs = help.visibleCommands(cmd);
+  const names = subs.map((s) => s.name()).filter((n) => n !== 'help');
+  out.push({
+    path,
+    subcommands: subs.map((s) => ({
+      name: s.name(),
+      aliases: s.aliases(),
+      description: firstLine(s.description()),
+    })),
+    options: help.visibleOptions(cmd).map((o) => ({
+      long: o.long,
+      short: o.short,
+      description: firstLine(o.description),
+      valued: o.required,
+      choices: o.argChoices ?? [],
+    })),
+    takesArguments: cmd.registeredArguments.length > 0,
+    argumentChoices: helpFor ?? cmd.registeredArguments[0]?.argChoices ?? [],
+  });
+  for (const s of subs) {
+    // commander's implicit `help [command]` is not in cmd.commands: its argument is a sibling.
+    const implicitHelp = !cmd.commands.includes(s) && s.name() === 'help';
+    collect(s, path === '' ? s.name() : `${path} ${s.name()}`, out, implicitHelp ? names : undefined);
+  }
+}
+
+function tree(program: Command): CommandInfo[] {
+  const out: CommandInfo[] = [];
+  collect(program, '', out);
+  return out;
+}
+
+/** A POSIX shell single-quoted word (bash and zsh). */
+function sq(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A fish single-quoted word: only \ and ' are special inside. */
+function fq(text: string): string {
+  return `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
+function longs(info: CommandInfo, valuedOnly = false): string[] {
+  return info.options.filter((o) => o.long !== undefined && (!valuedOnly || o.valued)).map((o) => o.long!);
+}
+
+function childCases(nodes: CommandInfo[]): Array<[key: string, child: string]> {
+  const cases: Array<[string, string]> = [];
+  for (const n of nodes) {
+    for (const s of n.subcommands) {
+      const child = n.path === '' ? s.name : `${n.path} ${s.name}`;
+      for (const word of [s.name, ...s.aliases]) cases.push([`${n.path}|${word}`, child]);
+    }
+  }
+  return cases;
+}
+
+function choiceCases(nodes: CommandInfo[]): Array<[key: string, choices: string[]]> {
+  const cases: Array<[string, string[]]> = [];
+  for (const n of nodes) {
+    for (const o of n.options) {
+      if (o.valued && o.long && o.choices.length > 0) cases.push([`${n.path}|${o.long}`, o.choices]);
+    }
+  }
+  return cases;
+}
+
+function identifier(name: string): string {
+  return name.replace(/[^A-Za-z0-9_]/g, '_');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function bashScript(name: string, nodes: CommandInfo[]): string {
+  const fn = `_${identifier(name)}_completion`;
+  const spec = nodes
+    .map(
+      (n) =>
+        `    ${sq(n.path)})\n` +
+        `      _sc_commands=${sq(n.subcommands.map((s) => s.name).join(' '))}\n` +
+        `      _sc_options=${sq(longs(n).join(' '))}\n` +
+        `      _sc_valued=${sq(longs(n, true).join(' '))}\n` +
+        `      _sc_args=${n.takesArguments ? 1 : 0}\n` +
+        `      _sc_arg_choices=${sq(n.argumentChoices.join(' '))} ;;`,
+    )
+    .join('\n');
+  const children = childCases(nodes)
+    .map(([key, child]) => `    ${sq(key)}) _sc_child=${sq(child)} ;;`)
+    .join('\n');
+  const choices = choiceCases(nodes)
+    .map(([key, values]) => `    ${sq(key)}) _sc_choices=${sq(values.join(' '))} ;;`)
+    .join('\n');
+  return `# bash completion for ${name}, generated by \`${name} completion bash\`.
+# Load it with: source <(${name} completion bash)
+
+# The subcommands, long options, options taking a value, whether positional arguments are taken
+# and the first one's choices, of the command at path $1 ('' for ${name} itself, 'export logs').
+${fn}_spec() {
+  _sc_commands='' _sc_options='' _sc_valued='' _sc_args=0 _sc_arg_choices=''
+  case "$1" in
+${spec}
+  esac
+}
+
+# The path of word $2 as a subcommand of path $1, or '' when it is not one.
+${fn}_child() {
+  _sc_child=''
+  case "$1|$2" in
+${children}
+  esac
+}
+
+# The values of option $2 of path $1, when it declares choices.
+${fn}_choices() {
+  _sc_choices=''
+  case "$1|$2" in
+${choices}
+  esac
+}
+
+${fn}() {
+  local cur="\${COMP_WORDS[COMP_CWORD]}" path='' w i skip=0
+  local _sc_commands _sc_options _sc_valued _sc_args _sc_arg_choices _sc_child _sc_choices
+  COMPREPLY=()
+  # Walk the words before the cursor: subcommand names descend, option values are skipped
+  # (also when bash split --name=value into --name, =, value).
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    w="\${COMP_WORDS[i]}"
+    if ((skip)); then
+      [[ $w == '=' ]] || skip=0
+      continue
+    fi
+    case "$w" in
+      --*=*) continue ;;
+      -*)
+        ${fn}_spec "$path"
+        [[ " $_sc_valued " == *" $w "* ]] && skip=1
+        continue
+        ;;
+    esac
+    ${fn}_child "$path" "$w"
+    [[ -n $_sc_child ]] && path="$_sc_child"
+  done
+
+  ${fn}_spec "$path"
+  local opt='' prefix=''
+  if [[ $cur == --*=* ]]; then
+    opt="\${cur%%=*}" prefix="$opt=" cur="\${cur#*=}"
+  elif [[ $cur == '=' ]] && ((COMP_CWORD >= 2)); then
+    # The cursor right after --name=: readline completes the empty word after the '='.
+    opt="\${COMP_WORDS[COMP_CWORD - 1]}" cur=''
+  elif ((COMP_CWORD >= 2)) && [[ \${COMP_WORDS[COMP_CWORD - 1]} == '=' ]]; then
+    opt="\${COMP_WORDS[COMP_CWORD - 2]}"
+  elif ((COMP_CWORD >= 1)); then
+    opt="\${COMP_WORDS[COMP_CWORD - 1]}"
+  fi
+  if [[ -n $prefix || " $_sc_valued " == *" $opt "* ]] && [[ $opt == -* ]]; then
+    # An option's value: its choices, or the shell's default (file names).
+    ${fn}_choices "$path" "$opt"
+    [[ -n $_sc_choices ]] && COMPREPLY=($(compgen -P "$prefix" -W "$_sc_choices" -- "$cur"))
+    return 0
+  fi
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$_sc_options" -- "$cur"))
+  elif [[ -n $_sc_commands ]]; then
+    COMPREPLY=($(compgen -W "$_sc_commands" -- "$cur"))
+  elif [[ -n $_sc_arg_choices ]]; then
+    COMPREPLY=($(compgen -W "$_sc_arg_choices" -- "$cur"))
+  elif ((!_sc_args)); then
+    COMPREPLY=($(compgen -W "$_sc_options" -- "$cur"))
+  fi
+  return 0
+}
+
+complete -o default -F ${fn} ${name}
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A `_describe` entry: name:description, with the name's colons escaped. */
+function describeEntry(word: string, description: string): string {
+  return sq(`${word.replace(/:/g, '\\:')}:${description}`);
+}
+
+function zshScript(name: string, nodes: CommandInfo[]): string {
+  const fn = `_${identifier(name)}`;
+  const spec = nodes
+    .map((n) => {
+      const cmds = n.subcommands.map((s) => describeEntry(s.name, s.description));
+      const opts = n.options.filter((o) => o.long).map((o) => describeEntry(o.long!, o.description));
+      return (
+        `    ${sq(n.path)})\n` +
+        `      _sc_commands=(${cmds.join(' ')})\n` +
+        `      _sc_options=(${opts.join(' ')})\n` +
+        `      _sc_valued=(${longs(n, true).map(sq).join(' ')})\n` +
+        `      _sc_args=${n.takesArguments ? 1 : 0}\n` +
+        `      _sc_arg_choices=(${n.argumentChoices.map(sq).join(' ')}) ;;`
+      );
+    })
+    .join('\n');
+  const children = childCases(nodes)
+    .map(([key, child]) => `    ${sq(key)}) _sc_child=${sq(child)} ;;`)
+    .join('\n');
+  const choices = choiceCases(nodes)
+    .map(([key, values]) => `    ${sq(key)}) _sc_choices=(${values.map(sq).join(' ')}) ;;`)
+    .join('\n');
+  return `#compdef ${name}
+# zsh completion for ${name}, generated by \`${name} completion zsh\`.
+# Save it as _${name} in a directory of $fpath, or after compinit: source <(${name} completion zsh)
+
+# Sets the subcommands and long options (name:description), options taking a value, whether
+# positional arguments are taken and the first one's choices, of the command at path $1.
+${fn}_spec() {
+  _sc_commands=() _sc_options=() _sc_valued=() _sc_args=0 _sc_arg_choices=()
+  case "$1" in
+${spec}
+  esac
+}
+
+${fn}_child() {
+  _sc_child=''
+  case "$1|$2" in
+${children}
+  esac
+}
+
+${fn}_choices() {
+  _sc_choices=()
+  case "$1|$2" in
+${choices}
+  esac
+}
+
+${fn}() {
+  local cmdpath='' w cur prev
+  local -i i skip=0
+  local -a _sc_commands _sc_options _sc_valued _sc_choices _sc_arg_choices
+  local _sc_args _sc_child
+  for ((i = 2; i < CURRENT; i++)); do
+    w=\${words[i]}
+    if ((skip)); then
+      skip=0
+      continue
+    fi
+    case $w in
+      --*=*) continue ;;
+      -*)
+        ${fn}_spec "$cmdpath"
+        (( \${_sc_valued[(Ie)$w]} )) && skip=1
+        continue
+        ;;
+    esac
+    ${fn}_child "$cmdpath" "$w"
+    [[ -n $_sc_child ]] && cmdpath=$_sc_child
+  done
+
+  cur=\${words[CURRENT]}
+  prev=\${words[CURRENT-1]}
+  ${fn}_spec "$cmdpath"
+  if [[ $cur == --*=* ]]; then
+    ${fn}_choices "$cmdpath" "\${cur%%=*}"
+    compset -P '*='
+    if (( \${#_sc_choices} )); then compadd -a _sc_choices; else _files; fi
+    return
+  fi
+  if (( \${_sc_valued[(Ie)$prev]} )); then
+    ${fn}_choices "$cmdpath" "$prev"
+    if (( \${#_sc_choices} )); then compadd -a _sc_choices; else _files; fi
+    return
+  fi
+  if [[ $cur == -* ]]; then
+    _describe -t options option _sc_options
+  elif (( \${#_sc_commands} )); then
+    _describe -t commands command _sc_commands
+  elif (( \${#_sc_arg_choices} )); then
+    compadd -a _sc_arg_choices
+  elif (( _sc_args )); then
+    _files
+  else
+    _describe -t options option _sc_options
+  fi
+}
+
+if [[ $funcstack[1] == ${fn} ]]; then
+  ${fn} "$@"
+else
+  compdef ${fn} ${name}
+fi
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function fishScript(name: string, nodes: CommandInfo[]): string {
+  const fn = `__${identifier(name)}_completion`;
+  const valued = nodes
+    .filter((n) => longs(n, true).length > 0)
+    .map((n) => `        case ${fq(n.path)}\n            printf '%s\\n' ${longs(n, true).map(fq).join(' ')}`)
+    .join('\n');
+  const children = childCases(nodes)
+    .map(([key, child]) => `        case ${fq(key)}\n            echo ${fq(child)}`)
+    .join('\n');
+  const lines: string[] = [];
+  for (const n of nodes) {
+    const at = `-n ${fq(`${fn}_at ${fq(n.path)}`)}`;
+    lines.push('', `# ${name}${n.path === '' ? '' : ` ${n.path}`}`);
+    // No file names where nothing takes them.
+    if (n.subcommands.length > 0 || !n.takesArguments || n.argumentChoices.length > 0)
+      lines.push(`complete -c ${name} ${at} -f`);
+    if (n.argumentChoices.length > 0)
+      lines.push(`complete -c ${name} ${at} -f -a ${fq(n.argumentChoices.join(' '))}`);
+    for (const s of n.subcommands) {
+      lines.push(`complete -c ${name} ${at} -f -a ${fq(s.name)} -d ${fq(s.description)}`);
+    }
+    for (const o of n.options) {
+      if (!o.long && !o.short) continue;
+      const flags = [
+        ...(o.short ? [`-s ${fq(o.short.replace(/^-/, ''))}`] : []),
+        ...(o.long ? [`-l ${fq(o.long.replace(/^--/, ''))}`] : []),
+      ];
+      const value = o.valued ? (o.choices.length > 0 ? ` -x -a ${fq(o.choices.join(' '))}` : ' -r') : '';
+      lines.push(`complete -c ${name} ${at} ${flags.join(' ')}${value} -d ${fq(o.description)}`);
+    }
+  }
+  return `# fish completion for ${name}, generated by \`${name} completion fish\`.
+# Save it as ~/.config/fish/completions/${name}.fish
+
+# Options of the command at path $argv[1] that take a value.
+function ${fn}_valued
+    switch "$argv[1]"
+${valued}
+    end
+end
+
+# The path of word $argv[2] as a subcommand of path $argv[1]; nothing when it is not one.
+function ${fn}_child
+    switch "$argv[1]|$argv[2]"
+${children}
+    end
+end
+
+# The subcommand path typed so far: '' for ${name} itself, 'export logs' for a nested command.
+function ${fn}_path
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l cmdpath ''
+    set -l skip 0
+    for w in $tokens
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $w
+            case '--*=*'
+                continue
+            case '-*'
+                if contains -- $w (${fn}_valued "$cmdpath")
+                    set skip 1
+                end
+                continue
+        end
+        set -l child (${fn}_child "$cmdpath" $w)
+        if test -n "$child"
+            set cmdpath $child
+        end
+    end
+    echo $cmdpath
+end
+
+function ${fn}_at
+    set -l current (${fn}_path)
+    test "$current" = "$argv[1]"
+end
+${lines.join('\n')}
+`;
+}
+
+/** A completion script for the program's command tree. */
+export function completionScript(shell: Shell, program: Command): string {
+  const name = program.name() || 'sandbox';
+  const nodes = tree(program);
+  switch (shell) {
+    case 'bash':
+      return bashScript(name, nodes);
+    case 'zsh':
+      return zshScript(name, nodes);
+    case 'fish':
+      return fishScript(name, nodes);
+  }
+}

@@ -1,0 +1,262 @@
+// Up, info and down for any driver: plan the nodes, have the driver start them, wait until every
+// node is ready (ZooKeeper serves, a master leads, every agent is registered and active), and roll
+// back what was started when something fails, unless asked to keep it.
+import { randomUUID } from 'node:crypto';
+import { getJson, httpGet } from '../util/http-client.js';
+import { waitFor } from '../util/wait.js';
+import { fourLetterWord } from '../zookeeper/server.js';
+import type { ClusterRecord, Driver, NodeStatus } from './drivers/driver.js';
+import { planNodes, type NodePlan } from './plan.js';
+import type { ClusterSpec, DriverName, Role } from './spec.js';
+
+export interface InfoNode {
+  id: string;
+  role: Role;
+  /** host:port, for ZooKeeper (not an HTTP server). */
+  address?: string;
+  /** For every HTTP node. */
+  url?: string;
+  state: NodeStatus['state'];
+  leader?: boolean;
+}
+
+/** The document of `sandbox info --json` (DESIGN.md, "The CLI contract"). */
+export interface ClusterInfo {
+  name: string;
+  driver: DriverName;
+  zookeeper: string;
+  mesos: string;
+  master?: string;
+  marathon?: string;
+  chronos?: string;
+  nodes: InfoNode[];
+}
+
+export type StepEvent =
+  | { type: 'start'; step: string }
+  | { type: 'done'; step: string; detail?: string }
+  | { type: 'fail'; step: string; detail: string };
+
+export class NodeNotReadyError extends Error {
+  constructor(
+    readonly nodeId: string,
+    why: string,
+    /** The last lines of the node's log. */
+    readonly logTail: string,
+  ) {
+    super(`${nodeId} did not become ready: ${why}`);
+  }
+}
+
+export class UpAbortedError extends Error {}
+
+export interface UpOptions {
+  spec: ClusterSpec;
+  driver: Driver;
+  onStep?: (event: StepEvent) => void;
+  /** Aborting (Ctrl-C) stops the wait and tears down what was started, even with retain. */
+  signal?: AbortSignal;
+  /** Keep the nodes of a failed `up` for debugging. */
+  retain?: boolean;
+}
+
+const LOG_TAIL_LINES = 30;
+
+/** The last `lines` lines of a node's log, through the driver (so it works for any driver). */
+export async function logTail(
+  driver: Driver,
+  name: string,
+  id: string,
+  lines = LOG_TAIL_LINES,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  const { Writable } = await import('node:stream');
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  try {
+    await driver.writeLog(name, id, sink);
+  } catch (e) {
+    return `(no log: ${(e as Error).message})`;
+  }
+  const text = Buffer.concat(chunks).toString('utf8').trimEnd();
+  return text ? text.split('\n').slice(-lines).join('\n') : '(the log is empty)';
+}
+
+function httpUrl(address: string): string {
+  return `http://${address}`;
+}
+
+/** Which master leads: GET /master/state without following the redirect answers 200 only there. */
+async function isLeadingMaster(address: string): Promise<boolean> {
+  const res = await httpGet(`${httpUrl(address)}/master/state`, 2000).catch(() => null);
+  return res?.status === 200;
+}
+
+async function zookeeperServes(address: string): Promise<boolean> {
+  const [host, port] = splitAddress(address);
+  // `ruok` answers before a server has loaded its data or joined a quorum; only a serving server
+  // reports its Mode.
+  const srvr = await fourLetterWord(host, port, 'srvr', 1000).catch(() => '');
+  return /^Mode: /m.test(srvr);
+}
+
+function splitAddress(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  return [address.slice(0, i), Number(address.slice(i + 1))];
+}
+
+interface AgentStateJson {
+  id?: string;
+}
+
+async function agentIsActive(agent: NodeStatus, leader: NodeStatus): Promise<boolean> {
+  const state = await getJson<AgentStateJson>(`${httpUrl(agent.address)}/state`, 2000);
+  if (!state.id) return false;
+  const slaves = await getJson<{ slaves: Array<{ id: string; active: boolean }> }>(
+    `${httpUrl(leader.address)}/master/slaves`,
+    2000,
+  );
+  return slaves.slaves.some((s) => s.id === state.id && s.active);
+}
+
+export async function clusterUp(opts: UpOptions): Promise<ClusterInfo> {
+  const { spec, driver } = opts;
+  const step = opts.onStep ?? ((): void => {});
+  const name = spec.name;
+  const record: ClusterRecord = {
+    name,
+    driver: driver.name,
+    runId: randomUUID(),
+    createdAt: new Date().toISOString(),
+    spec,
+  };
+
+  let current = `Checking the ${driver.name} driver`;
+  step({ type: 'start', step: current });
+  await driver.preflight();
+  step({ type: 'done', step: current });
+
+  current = 'Creating the cluster';
+  step({ type: 'start', step: current });
+  const provisioning = await driver.create(record);
+  let created = true;
+  const abort = (): void => {
+    if (opts.signal?.aborted) throw new UpAbortedError('interrupted');
+  };
+  try {
+    const plans = planNodes(spec, provisioning.addressing);
+    // Every node starts at once: masters wait for ZooKeeper and agents for a leader by themselves,
+    // which makes a cluster ready in the time of its slowest node rather than the sum of all.
+    await Promise.all(plans.map((p) => provisioning.startNode(p)));
+    step({ type: 'done', step: current, detail: `${plans.length} nodes started` });
+    abort();
+
+    const statuses = new Map((await driver.nodes(name)).map((n) => [n.id, n]));
+    const status = (plan: NodePlan): NodeStatus => {
+      const s = statuses.get(plan.id);
+      if (!s) throw new Error(`the driver does not know node ${plan.id}`);
+      return s;
+    };
+    const ofRole = (role: Role): NodePlan[] => plans.filter((p) => p.role === role);
+
+    const ready = async <T>(id: string, what: string, check: () => Promise<T>): Promise<NonNullable<T>> => {
+      try {
+        return await waitFor(check, {
+          timeoutMs: spec.readyTimeoutMs,
+          intervalMs: 25,
+          description: what,
+          ...(opts.signal ? { signal: opts.signal } : {}),
+        });
+      } catch (err) {
+        if (err instanceof UpAbortedError || opts.signal?.aborted) throw new UpAbortedError('interrupted');
+        const nodes = await driver.nodes(name).catch(() => []);
+        const exited = nodes.find((n) => n.id === id)?.state === 'stopped';
+        throw new NodeNotReadyError(
+          id,
+          exited ? 'it exited' : `not ready within ${spec.readyTimeoutMs} ms (${what})`,
+          await logTail(driver, name, id),
+        );
+      }
+    };
+
+    const zks = ofRole('zookeeper');
+    current = `Starting ZooKeeper (${zks.length} node${zks.length > 1 ? 's' : ''})`;
+    step({ type: 'start', step: current });
+    await Promise.all(
+      zks.map((z) => ready(z.id, `${z.id} to serve`, () => zookeeperServes(status(z).address))),
+    );
+    step({ type: 'done', step: current });
+
+    const masters = ofRole('master');
+    current = `Electing a leading master (${masters.length} master${masters.length > 1 ? 's' : ''})`;
+    step({ type: 'start', step: current });
+    let leader: NodeStatus | undefined;
+    await ready(masters[0]!.id, 'a leading master', async () => {
+      for (const m of masters) if (await isLeadingMaster(status(m).address)) leader = status(m);
+      return leader !== undefined;
+    });
+    step({ type: 'done', step: current, detail: leader!.id });
+
+    const agents = ofRole('agent');
+    if (agents.length > 0) {
+      current = `Registering ${agents.length} agent${agents.length > 1 ? 's' : ''}`;
+      step({ type: 'start', step: current });
+      await Promise.all(
+        agents.map((a) =>
+          ready(a.id, `${a.id} to be registered and active`, () => agentIsActive(status(a), leader!)),
+        ),
+      );
+      step({ type: 'done', step: current });
+    }
+    created = false;
+    return await clusterInfo(driver, name);
+  } catch (err) {
+    step({ type: 'fail', step: current, detail: (err as Error).message });
+    if (created && (!opts.retain || err instanceof UpAbortedError)) {
+      step({ type: 'start', step: 'Removing what was started' });
+      await driver.delete(name);
+      step({ type: 'done', step: 'Removing what was started' });
+    }
+    throw err;
+  }
+}
+
+export async function clusterInfo(driver: Driver, name: string): Promise<ClusterInfo> {
+  const nodes = await driver.nodes(name);
+  const leaders = new Set<string>();
+  await Promise.all(
+    nodes
+      .filter((n) => n.role === 'master' && n.state === 'running')
+      .map(async (n) => {
+        if (await isLeadingMaster(n.address)) leaders.add(n.id);
+      }),
+  );
+  const zookeeper = `zk://${nodes
+    .filter((n) => n.role === 'zookeeper')
+    .map((n) => n.address)
+    .join(',')}`;
+  const info: ClusterInfo = {
+    name,
+    driver: driver.name,
+    zookeeper,
+    mesos: `${zookeeper}/mesos`,
+    nodes: nodes.map((n) => ({
+      id: n.id,
+      role: n.role,
+      ...(n.role === 'zookeeper' ? { address: n.address } : { url: httpUrl(n.address) }),
+      state: n.state,
+      ...(n.role === 'master' ? { leader: leaders.has(n.id) } : {}),
+    })),
+  };
+  const leader = nodes.find((n) => leaders.has(n.id));
+  if (leader) info.master = httpUrl(leader.address);
+  for (const role of ['marathon', 'chronos'] as const) {
+    const node = nodes.find((n) => n.role === role);
+    if (node) info[role] = httpUrl(node.address);
+  }
+  return info;
+}

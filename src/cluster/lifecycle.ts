@@ -149,19 +149,17 @@ export async function clusterUp(opts: UpOptions): Promise<ClusterInfo> {
   };
   try {
     const plans = planNodes(spec, provisioning.addressing);
-    // Every node starts at once: masters wait for ZooKeeper and agents for a leader by themselves,
-    // which makes a cluster ready in the time of its slowest node rather than the sum of all.
-    await Promise.all(plans.map((p) => provisioning.startNode(p)));
-    step({ type: 'done', step: current, detail: `${plans.length} nodes started` });
-    abort();
-
-    const statuses = new Map((await driver.nodes(name)).map((n) => [n.id, n]));
+    step({ type: 'done', step: current, detail: `${plans.length} nodes planned` });
+    const ofRole = (role: Role): NodePlan[] => plans.filter((p) => p.role === role);
+    let statuses = new Map<string, NodeStatus>();
+    const refresh = async (): Promise<void> => {
+      statuses = new Map((await driver.nodes(name)).map((n) => [n.id, n]));
+    };
     const status = (plan: NodePlan): NodeStatus => {
       const s = statuses.get(plan.id);
       if (!s) throw new Error(`the driver does not know node ${plan.id}`);
       return s;
     };
-    const ofRole = (role: Role): NodePlan[] => plans.filter((p) => p.role === role);
 
     const ready = async <T>(id: string, what: string, check: () => Promise<T>): Promise<NonNullable<T>> => {
       try {
@@ -183,13 +181,26 @@ export async function clusterUp(opts: UpOptions): Promise<ClusterInfo> {
       }
     };
 
+    // ZooKeeper first: a client that connects while the server is still loading gets a connection
+    // that is closed at once, and some clients never recover from that. Everything else then starts
+    // at once: masters elect a leader and agents find it by themselves.
     const zks = ofRole('zookeeper');
     current = `Starting ZooKeeper (${zks.length} node${zks.length > 1 ? 's' : ''})`;
     step({ type: 'start', step: current });
+    await Promise.all(zks.map((p) => provisioning.startNode(p)));
+    await refresh();
     await Promise.all(
       zks.map((z) => ready(z.id, `${z.id} to serve`, () => zookeeperServes(status(z).address))),
     );
     step({ type: 'done', step: current });
+
+    const rest = plans.filter((p) => p.role !== 'zookeeper');
+    current = 'Starting the other nodes';
+    step({ type: 'start', step: current });
+    await Promise.all(rest.map((p) => provisioning.startNode(p)));
+    await refresh();
+    step({ type: 'done', step: current, detail: `${rest.length} nodes started` });
+    abort();
 
     const masters = ofRole('master');
     current = `Electing a leading master (${masters.length} master${masters.length > 1 ? 's' : ''})`;

@@ -70,10 +70,14 @@ export function cwdOf(pid: number): string | null {
   }
 }
 
-/** Resident set size in bytes (VmRSS), or 0 when the process is gone or has no memory (a zombie). */
-export function rssBytes(pid: number): number {
+/**
+ * Proportional set size in bytes (Pss of smaps_rollup: each shared page divided among the processes
+ * that map it, so summing over processes does not count the node binary once per node), or 0 when
+ * the process is gone.
+ */
+export function pssBytes(pid: number): number {
   try {
-    const m = /^VmRSS:\s*(\d+)\s*kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = /^Pss:\s*(\d+)\s*kB$/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
     return m ? Number(m[1]) * 1024 : 0;
   } catch {
     return 0;

@@ -60,7 +60,7 @@ export class ZkClient {
   }
 
   static connect(connectionString: string, opts: ZkConnectOptions = {}): Promise<ZkClient> {
-    const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
+    const connectTimeoutMs = opts.connectTimeoutMs === undefined ? 10_000 : opts.connectTimeoutMs;
     const client = zookeeper.createClient(connectionString, {
       sessionTimeout: opts.sessionTimeoutMs ?? 10_000,
       // The library waits up to spinDelay after trying every server once; 1 s by default makes a

@@ -62,7 +62,7 @@ async function benchDriver(driverName: DriverName): Promise<BenchRow[]> {
     },
     { name: `sandbox down, ${driverName} driver (median of ${RUNS})`, value: median(downs), unit: 'ms' },
     {
-      name: `resident memory of the default cluster, ${driverName} driver`,
+      name: `memory of the default cluster (process: PSS; docker: cgroup usage), ${driverName}`,
       value: median(memory),
       unit: 'MiB',
       target: 'k3s server ~1.6 GB + ~275 MB per agent; minikube needs 2 GB free',

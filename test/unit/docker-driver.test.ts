@@ -137,6 +137,7 @@ describe('container create options', () => {
       '--log_level=info',
       '--port=2181',
       '--data_dir=/var/lib/sandbox/zookeeper',
+      '--server_log=/dev/stdout',
     ]);
   });
 

@@ -77,6 +77,6 @@ export interface Driver {
   exportLogs(name: string, dir: string): Promise<void>;
   /** Runs a command in the node's environment with inherited stdio; resolves with its exit code. */
   exec(name: string, id: string, command: string[], opts?: ExecOptions): Promise<number>;
-  /** Resident memory of all of the cluster's processes, in bytes (for the benchmark). */
+  /** Memory of all of the cluster's processes in bytes, shared pages counted once (for the benchmark). */
   memoryBytes(name: string): Promise<number>;
 }

@@ -47,7 +47,8 @@ export function networkCreateOptions(record: ClusterRecord): NetworkCreateOption
 /** The flags the driver adds to the plan's: the node's port and its file locations. */
 export function driverFlags(plan: NodePlan, record: ClusterRecord): string[] {
   const flags = [`--port=${plan.port}`];
-  if (plan.role === 'zookeeper') flags.push(`--data_dir=${NODE_DATA_DIR}/zookeeper`);
+  if (plan.role === 'zookeeper')
+    flags.push(`--data_dir=${NODE_DATA_DIR}/zookeeper`, '--server_log=/dev/stdout');
   if (plan.role === 'agent') {
     flags.push(`--work_dir=${NODE_DATA_DIR}/agent`);
     if (!plan.flags.some((f) => f.startsWith('--cgroups_root='))) {

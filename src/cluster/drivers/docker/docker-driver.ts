@@ -7,9 +7,7 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import Dockerode from 'dockerode';
-import { extract as tarExtract } from 'tar-fs';
 import type { NodeAddressing, NodePlan } from '../../plan.js';
 import type { DriverName } from '../../spec.js';
 import {
@@ -28,7 +26,6 @@ import {
   AGENT_PORTS,
   LABEL_CLUSTER,
   LABEL_RECORD,
-  NODE_DATA_DIR,
   STOP_TIMEOUT_SECONDS,
   containerCreateOptions,
   containerMemoryBytes,
@@ -295,15 +292,6 @@ export class DockerDriver implements Driver {
         join(nodeDir, 'inspect.json'),
         JSON.stringify(await container.inspect(), null, 2) + '\n',
       );
-      if (node.role === 'zookeeper') {
-        // ZooKeeper's own output, beside its data (see zookeeper-node.ts); absent if it never started.
-        try {
-          const archive = await container.getArchive({ path: `${NODE_DATA_DIR}/zookeeper/zookeeper.out` });
-          await pipeline(archive, tarExtract(nodeDir));
-        } catch {
-          // Nothing to copy.
-        }
-      }
     }
   }
 

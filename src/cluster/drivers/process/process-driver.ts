@@ -11,7 +11,7 @@ import {
   cwdOf,
   listProcesses,
   readProcess,
-  rssBytes,
+  pssBytes,
   signalProcess,
   withDescendants,
 } from '../../../util/proc.js';
@@ -350,7 +350,7 @@ export class ProcessDriver implements Driver {
 
   memoryBytes(name: string): Promise<number> {
     let total = 0;
-    for (const pid of this.clusterProcesses(name)) total += rssBytes(pid);
+    for (const pid of this.clusterProcesses(name)) total += pssBytes(pid);
     return Promise.resolve(total);
   }
 }

@@ -2,6 +2,7 @@
 // node is ready (ZooKeeper serves, a master leads, every agent is registered and active), and roll
 // back what was started when something fails, unless asked to keep it.
 import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
 import { getJson, httpGet } from '../util/http-client.js';
 import { waitFor } from '../util/wait.js';
 import { fourLetterWord } from '../zookeeper/server.js';
@@ -70,7 +71,6 @@ export async function logTail(
   lines = LOG_TAIL_LINES,
 ): Promise<string> {
   const chunks: Buffer[] = [];
-  const { Writable } = await import('node:stream');
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
       chunks.push(chunk);
@@ -143,7 +143,6 @@ export async function clusterUp(opts: UpOptions): Promise<ClusterInfo> {
   current = 'Creating the cluster';
   step({ type: 'start', step: current });
   const provisioning = await driver.create(record);
-  let created = true;
   const abort = (): void => {
     if (opts.signal?.aborted) throw new UpAbortedError('interrupted');
   };
@@ -223,17 +222,16 @@ export async function clusterUp(opts: UpOptions): Promise<ClusterInfo> {
       );
       step({ type: 'done', step: current });
     }
-    created = false;
-    return await clusterInfo(driver, name);
   } catch (err) {
     step({ type: 'fail', step: current, detail: (err as Error).message });
-    if (created && (!opts.retain || err instanceof UpAbortedError)) {
+    if (!opts.retain || err instanceof UpAbortedError) {
       step({ type: 'start', step: 'Removing what was started' });
       await driver.delete(name);
       step({ type: 'done', step: 'Removing what was started' });
     }
     throw err;
   }
+  return clusterInfo(driver, name);
 }
 
 export async function clusterInfo(driver: Driver, name: string): Promise<ClusterInfo> {

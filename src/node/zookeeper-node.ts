@@ -1,7 +1,7 @@
 // `sandbox-node zookeeper`: the real Apache ZooKeeper (Java) as a child of this process, so every
 // node of a cluster is started, logged and stopped the same way.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync, openSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -10,6 +10,7 @@ import {
   zookeeperJavaCommand,
   type ZooKeeperPeer,
 } from '../zookeeper/server.js';
+import { findExecutable } from '../util/executables.js';
 import type { Logger } from '../util/log.js';
 import { FlagError, intFlag, type FlagSpecs } from './flags.js';
 
@@ -41,11 +42,8 @@ export function parsePeers(text: string): ZooKeeperPeer[] {
 // setpriv (util-linux) sets the parent-death signal, then execs java: when this node process is
 // SIGKILLed (`sandbox kill zookeeper-1`), the server dies with it instead of living on unowned.
 function withParentDeathSignal(command: string, args: string[]): { command: string; args: string[] } {
-  for (const dir of ['/usr/bin', '/bin']) {
-    if (existsSync(`${dir}/setpriv`))
-      return { command: `${dir}/setpriv`, args: ['--pdeathsig', 'KILL', command, ...args] };
-  }
-  return { command, args };
+  const setpriv = findExecutable('setpriv');
+  return setpriv ? { command: setpriv, args: ['--pdeathsig', 'KILL', command, ...args] } : { command, args };
 }
 
 export function runZooKeeperNode(flags: Record<string, string>, log: Logger): Promise<number> {

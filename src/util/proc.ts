@@ -12,16 +12,23 @@ export interface ProcessEntry {
   startTime: number;
 }
 
-/** Parses /proc/<pid>/stat: fields after the parenthesised command name, which may hold spaces. */
-export function parseStatLine(pid: number, text: string): ProcessEntry | null {
+/**
+ * The fields of a /proc/<pid>/stat line as proc(5) numbers them (field n at index n), read after the
+ * parenthesised command name, which may hold spaces and parentheses. Null for a malformed line.
+ */
+export function statFields(text: string): string[] | null {
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
-  // rest[0] is field 3 (state) of proc(5), so field n is rest[n - 3].
-  const rest = text.slice(close + 2).split(' ');
-  const ppid = Number(rest[4 - 3]);
-  const startTime = Number(rest[22 - 3]);
+  return ['', '', '', ...text.slice(close + 2).split(' ')];
+}
+
+export function parseStatLine(pid: number, text: string): ProcessEntry | null {
+  const fields = statFields(text);
+  if (!fields) return null;
+  const ppid = Number(fields[4]);
+  const startTime = Number(fields[22]);
   if (!Number.isFinite(ppid) || !Number.isFinite(startTime)) return null;
-  return { pid, ppid, state: rest[0] ?? '?', startTime };
+  return { pid, ppid, state: fields[3] ?? '?', startTime };
 }
 
 export function readProcess(pid: number): ProcessEntry | null {
@@ -84,13 +91,11 @@ export function pssBytes(pid: number): number {
   }
 }
 
-/** Sends a signal; false when the process does not exist (any more). */
-export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
+/** Sends a signal to a process that may have ended meanwhile (then there is nothing to do). */
+export function tryKill(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(pid, signal);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw e;
+  } catch {
+    // ESRCH: it ended meanwhile, which is what we wanted anyway.
   }
 }

@@ -12,7 +12,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { connect } from 'node:net';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { findExecutable } from '../util/executables.js';
 import { isPortFree } from '../util/net.js';
 import { sleep } from '../util/wait.js';
 
@@ -276,23 +277,16 @@ export function fourLetterWord(
 }
 
 function findJava(): string | null {
-  const candidates = [
-    ...(process.env.JAVA_HOME ? [join(process.env.JAVA_HOME, 'bin', 'java')] : []),
-    ...(process.env.PATH ?? '')
-      .split(delimiter)
-      .filter(Boolean)
-      .map((dir) => join(dir, 'java')),
-    '/usr/bin/java',
-  ];
-  for (const candidate of candidates) {
+  const fromHome = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : null;
+  if (fromHome) {
     try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
+      accessSync(fromHome, constants.X_OK);
+      return fromHome;
     } catch {
-      // not this one
+      // JAVA_HOME names no usable java: look on the PATH as without it.
     }
   }
-  return null;
+  return findExecutable('java');
 }
 
 function logTail(logFile: string, lines = 20): string {

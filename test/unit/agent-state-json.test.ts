@@ -3,24 +3,20 @@ import { renderAgentMetrics } from '../../src/mesos/agent/metrics.js';
 import type { AgentExecutor, AgentFramework, AgentTask, AgentView } from '../../src/mesos/agent/model.js';
 import { renderAgentFlags, renderAgentState, renderAgentVersion } from '../../src/mesos/agent/state-json.js';
 import { parseResources } from '../../src/mesos/protocol/resources.js';
-import type { Resource, TaskState, TaskStatus } from '../../src/mesos/protocol/types.js';
+import type { TaskState, TaskStatus } from '../../src/mesos/protocol/types.js';
+import { status as fixtureStatus, withRole } from './fixtures/fake-master-view.js';
 
 const AGENT_ID = 'm1-S0';
 const FW_ID = 'm1-0000';
 const WORK = '/var/lib/mesos-sandbox/agent';
 
-function withRole(list: Resource[], role: string): Resource[] {
-  return list.map((r) => ({ ...r, allocation_info: { role } }));
-}
-
-function status(
+// Agents' statuses carry the update's uuid.
+const status = (
   taskId: string,
   state: TaskState,
   timestamp: number,
   extra: Partial<TaskStatus> = {},
-): TaskStatus {
-  return { task_id: { value: taskId }, state, timestamp, source: 'SOURCE_EXECUTOR', uuid: 'AAAA', ...extra };
-}
+): TaskStatus => fixtureStatus(taskId, state, timestamp, { uuid: 'AAAA', ...extra });
 
 function task(id: string, state: TaskState, executorId: string, statuses: TaskStatus[]): AgentTask {
   const resources = withRole(parseResources('cpus:0.5;mem:64;ports:[31000-31001]'), 'web');

@@ -3,9 +3,8 @@
 // their node id (a network alias, resolved by Docker's DNS) and the host reaches each node's port
 // published on 127.0.0.1. Agents get CAP_SYS_ADMIN and writable cgroups, so their linux launcher can
 // create the tasks' cgroups and namespaces inside the container (see container-spec.ts).
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import Dockerode from 'dockerode';
 import type { NodeAddressing, NodePlan } from '../../plan.js';
@@ -37,6 +36,7 @@ import {
   requestedHostPort,
 } from './container-spec.js';
 import { ensureImage } from './image.js';
+import { findExecutable } from '../../../util/executables.js';
 import { freePort } from '../../../util/net.js';
 import { runCommand } from '../terminal.js';
 
@@ -61,20 +61,6 @@ async function tolerate<T>(call: Promise<T>, codes: number[]): Promise<T | undef
     if (codes.includes(statusOf(err) ?? -1)) return undefined;
     throw err;
   }
-}
-
-function findDockerCli(): string | null {
-  const dirs = ['/usr/bin', '/usr/local/bin', ...(process.env.PATH ?? '').split(delimiter)];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, 'docker'), fsConstants.X_OK);
-      return join(dir, 'docker');
-    } catch {
-      // Not here.
-    }
-  }
-  return null;
 }
 
 export class DockerDriver implements Driver {
@@ -317,7 +303,7 @@ export class DockerDriver implements Driver {
 
   /** `docker exec -it` in a pseudo-terminal wired to ours (terminal.ts): raw mode, window size, exit code. */
   private async execTty(container: string, command: string[]): Promise<number> {
-    const cli = findDockerCli();
+    const cli = findExecutable('docker');
     if (!cli)
       throw new Error('the docker command-line tool is needed for an interactive shell: install docker-cli');
     const args = [

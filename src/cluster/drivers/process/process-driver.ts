@@ -7,14 +7,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, sta
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { destroyCgroupSubtree, detectCgroups } from '../../../mesos/agent/containerizer/cgroups.js';
-import {
-  cwdOf,
-  listProcesses,
-  readProcess,
-  pssBytes,
-  signalProcess,
-  withDescendants,
-} from '../../../util/proc.js';
+import { cwdOf, listProcesses, readProcess, pssBytes, tryKill, withDescendants } from '../../../util/proc.js';
 import { isPortFree } from '../../../util/net.js';
 import { sleep, waitFor } from '../../../util/wait.js';
 import { isZooKeeperInstalled } from '../../../zookeeper/server.js';
@@ -69,7 +62,6 @@ export class ProcessDriver implements Driver {
         "ZooKeeper or Java is not installed: run ./install.sh (or 'apt-get install zookeeper default-jre-headless')",
       );
     }
-    return Promise.resolve();
   }
 
   list(): Promise<string[]> {
@@ -128,7 +120,6 @@ export class ProcessDriver implements Driver {
         file.nodes = [...file.nodes.filter((n) => n.id !== entry.id), entry];
         this.files.write(file);
         this.spawnNode(record.name, entry);
-        return Promise.resolve();
       },
     };
   }
@@ -219,7 +210,7 @@ export class ProcessDriver implements Driver {
     this.entry(name, id);
     const pid = this.livePid(name, id);
     if (pid === null) return;
-    signalProcess(pid, 'SIGTERM');
+    tryKill(pid, 'SIGTERM');
     try {
       await waitFor(() => this.livePid(name, id) === null, {
         timeoutMs: STOP_TIMEOUT_MS,
@@ -228,7 +219,7 @@ export class ProcessDriver implements Driver {
       });
     } catch {
       // A node that ignores SIGTERM for this long is killed, with whatever it started.
-      for (const p of withDescendants([pid], listProcesses())) signalProcess(p, 'SIGKILL');
+      for (const p of withDescendants([pid], listProcesses())) tryKill(p, 'SIGKILL');
     }
   }
 
@@ -236,13 +227,12 @@ export class ProcessDriver implements Driver {
     const entry = this.entry(name, id);
     if (this.livePid(name, id) !== null) return;
     this.spawnNode(name, entry);
-    return Promise.resolve();
   }
 
   async killNode(name: string, id: string): Promise<void> {
     this.entry(name, id);
     const pid = this.livePid(name, id);
-    if (pid !== null) signalProcess(pid, 'SIGKILL');
+    if (pid !== null) tryKill(pid, 'SIGKILL');
     await waitFor(() => this.livePid(name, id) === null, {
       timeoutMs: STOP_TIMEOUT_MS,
       intervalMs: 10,
@@ -280,7 +270,7 @@ export class ProcessDriver implements Driver {
       if (pids.size === 0) break;
       if (round > 200)
         throw new Error(`cannot kill the processes of '${name}': ${[...pids].join(' ')} remain`);
-      for (const pid of pids) signalProcess(pid, 'SIGKILL');
+      for (const pid of pids) tryKill(pid, 'SIGKILL');
       await sleep(10);
     }
     if (layout.version !== 'none') await destroyCgroupSubtree(layout, `${CGROUP_PARENT}/${name}`);

@@ -29,14 +29,6 @@ export function taskArgv(spec: LaunchSpec): { file: string; argv: string[] } {
   return { file: spec.value, argv };
 }
 
-export function tryKill(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    // ESRCH: it ended meanwhile, which is what we wanted anyway.
-  }
-}
-
 export interface ProcStatus {
   ppid: number;
   /** Signal masks as bit sets, bit n-1 for signal n. */

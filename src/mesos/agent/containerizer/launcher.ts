@@ -3,15 +3,14 @@
 // Mesos's linux launcher with cgroups/cpu,cgroups/mem,namespaces/pid; PosixLauncher is Mesos's
 // posix launcher: a process group, usage reporting, no enforcement. createLauncher picks one the
 // way Mesos's --launcher default does (linux when root on Linux), but falls back instead of failing.
-import { accessSync, constants as fsConstants } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { delimiter, join } from 'node:path';
 import {
   detectCgroups,
   prepareCgroupParent,
   type ContainerStatistics,
   type UsableLayout,
 } from './cgroups.js';
+import { findExecutable } from '../../../util/executables.js';
 import { LinuxLauncher, UNSHARE_ARGS } from './linux-launcher.js';
 import { PosixLauncher } from './posix-launcher.js';
 
@@ -126,18 +125,4 @@ function probeLinux(parent: string): Probe {
     return { ok: false, why: `cannot create pid and mount namespaces (${unshare}): ${why}` };
   }
   return { ok: true, layout, unshare, bash: findExecutable('bash') };
-}
-
-function findExecutable(name: string): string | null {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin'];
-  for (const dir of dirs) {
-    if (!dir) continue;
-    try {
-      accessSync(join(dir, name), fsConstants.X_OK);
-      return join(dir, name);
-    } catch {
-      // Not in this directory.
-    }
-  }
-  return null;
 }

@@ -19,7 +19,8 @@ import { appendFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ContainerCgroup, memoryLimitBytes, type ContainerStatistics, type UsableLayout } from './cgroups.js';
-import { openOutputs, readProcStatus, taskArgv, tryKill } from './launch-support.js';
+import { tryKill } from '../../../util/proc.js';
+import { openOutputs, readProcStatus, taskArgv } from './launch-support.js';
 import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from './launcher.js';
 
 export const UNSHARE_ARGS = ['--pid', '--fork', '--mount-proc', '--kill-child', '--'];

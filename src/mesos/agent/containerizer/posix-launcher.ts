@@ -2,8 +2,9 @@
 // signal() and destroy() address. Nothing is enforced; usage is read from /proc where possible.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { statFields, tryKill } from '../../../util/proc.js';
 import { memoryLimitBytes, USER_HZ, type ContainerStatistics } from './cgroups.js';
-import { openOutputs, readProcStatus, taskArgv, tryKill } from './launch-support.js';
+import { openOutputs, readProcStatus, taskArgv } from './launch-support.js';
 import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from './launcher.js';
 
 export class PosixLauncher implements ContainerLauncher {
@@ -120,9 +121,9 @@ async function processTree(root: number): Promise<number[]> {
  * cstime), as a cgroup would count them. The name in parentheses may hold spaces.
  */
 export function parseProcStat(text: string): { utime: number; stime: number } | null {
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state) of proc(5), so field n is rest[n - 3].
-  const [utime, stime, cutime, cstime] = [14, 15, 16, 17].map((n) => Number(rest[n - 3]));
+  const fields = statFields(text);
+  if (!fields) return null;
+  const [utime, stime, cutime, cstime] = [14, 15, 16, 17].map((n) => Number(fields[n]));
   if (![utime, stime, cutime, cstime].every(Number.isFinite)) return null;
   return { utime: utime + cutime, stime: stime + cstime };
 }

@@ -60,7 +60,8 @@ fi
 say "Node.js $(node --version): ok"
 
 # ---- apt packages ----
-packages=(zookeeper default-jre-headless util-linux procps)
+# python3 serves the example apps (http.server) and openssl makes test certificates.
+packages=(zookeeper default-jre-headless util-linux procps python3 openssl)
 # The Docker driver builds its node image from Debian's packages (no registry needed): debootstrap.
 [ "${with_docker}" -eq 1 ] && packages+=(docker.io debootstrap)
 missing=()

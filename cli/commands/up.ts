@@ -15,6 +15,7 @@ interface UpOptions {
   masters?: number;
   agents?: number;
   marathon: boolean;
+  marathons?: number;
   chronos: boolean;
   wait?: string;
   logLevel?: string;
@@ -32,6 +33,7 @@ export function registerUp(program: Command): void {
     .option('--masters <n>', 'number of masters', positiveInt)
     .option('--agents <n>', 'number of agents', positiveInt)
     .option('--no-marathon', 'leave Marathon out')
+    .option('--marathons <n>', 'Marathon instances (more than 1: HA, one leads)', positiveInt)
     .option('--no-chronos', 'leave Chronos out')
     .option('--wait <duration>', 'how long each node may take to become ready (default 60s)')
     .option('--log-level <level>', 'debug, info, warn or error')
@@ -49,6 +51,7 @@ export function registerUp(program: Command): void {
       // --no-x only counts when given: otherwise the config file decides.
       if (cmd.getOptionValueSource('marathon') === 'cli') flags.marathon = opts.marathon;
       if (cmd.getOptionValueSource('chronos') === 'cli') flags.chronos = opts.chronos;
+      if (opts.marathons !== undefined) flags.marathons = opts.marathons;
       const file = opts.config ? loadClusterConfig(opts.config) : null;
       const spec = resolveClusterSpec(file, flags);
 

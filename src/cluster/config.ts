@@ -16,6 +16,7 @@ import { parseAttributes, parseResources } from '../mesos/protocol/resources.js'
 import { AGENT_FLAGS } from '../node/agent-flags.js';
 import type { FlagSpecs } from '../node/flags.js';
 import { MASTER_FLAGS } from '../node/master-flags.js';
+import { MARATHON_FLAGS } from '../node/marathon-flags.js';
 import { parseDuration } from '../util/duration.js';
 import {
   clusterNameError,
@@ -279,15 +280,16 @@ class Checker {
     return out;
   }
 
-  framework(value: unknown, path: Path): FrameworkNodeSpec {
+  framework(value: unknown, path: Path, specs: FlagSpecs | null): FrameworkNodeSpec {
     if (typeof value === 'boolean') return { enabled: value, flags: {} };
     if (!isMap(value))
       this.fail(path, `expected true, false or a map with enabled and flags, got ${show(value)}`);
-    const m = this.map(value, path, ['enabled', 'flags'], 'a map');
+    const m = this.map(value, path, specs ? ['enabled', 'count', 'flags'] : ['enabled', 'flags'], 'a map');
     return {
       enabled: m.enabled === undefined ? true : this.boolean(m.enabled, [...path, 'enabled']),
+      ...(m.count !== undefined ? { count: this.wholeNumber(m.count, [...path, 'count'], 1) } : {}),
       flags:
-        m.flags === undefined ? {} : this.flags(m.flags, [...path, 'flags'], null, RESERVED_FRAMEWORK_FLAGS),
+        m.flags === undefined ? {} : this.flags(m.flags, [...path, 'flags'], specs, RESERVED_FRAMEWORK_FLAGS),
     };
   }
 
@@ -374,8 +376,8 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   if (top.agents !== undefined) out.agents = c.agents(top.agents, ['agents']);
   if (top.agentFlags !== undefined)
     out.agentFlags = c.flags(top.agentFlags, ['agentFlags'], AGENT_FLAGS, RESERVED_AGENT_FLAGS);
-  if (top.marathon !== undefined) out.marathon = c.framework(top.marathon, ['marathon']);
-  if (top.chronos !== undefined) out.chronos = c.framework(top.chronos, ['chronos']);
+  if (top.marathon !== undefined) out.marathon = c.framework(top.marathon, ['marathon'], MARATHON_FLAGS);
+  if (top.chronos !== undefined) out.chronos = c.framework(top.chronos, ['chronos'], null);
   if (top.ports !== undefined) out.ports = c.ports(top.ports, ['ports']);
   return out;
 }
@@ -410,6 +412,7 @@ export interface ClusterFlags {
   /** Resources of every agent group. */
   agentResources?: string;
   marathon?: boolean;
+  marathons?: number;
   chronos?: boolean;
   /** Readiness timeout per node, e.g. 30s, 2m, 90secs. */
   wait?: string;
@@ -483,6 +486,8 @@ export function resolveClusterSpec(file: ClusterConfig | null, flags: ClusterFla
     spec.agents = spec.agents.map((g) => ({ ...g, resources: flags.agentResources! }));
   }
   if (flags.marathon !== undefined) spec.marathon = { ...spec.marathon, enabled: flags.marathon };
+  if (flags.marathons !== undefined)
+    spec.marathon = { ...spec.marathon, enabled: true, count: flags.marathons };
   if (flags.chronos !== undefined) spec.chronos = { ...spec.chronos, enabled: flags.chronos };
   return spec;
 }

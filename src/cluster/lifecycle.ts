@@ -123,6 +123,26 @@ async function agentIsActive(agent: NodeStatus, leader: NodeStatus): Promise<boo
   return slaves.slaves.some((s) => s.id === state.id && s.active);
 }
 
+interface MarathonInfoJson {
+  frameworkId?: string | null;
+  elected?: boolean;
+  leader?: string | null;
+}
+
+async function marathonInfo(marathon: NodeStatus): Promise<MarathonInfoJson> {
+  return getJson<MarathonInfoJson>(`${httpUrl(marathon.address)}/v2/info`, 2000);
+}
+
+async function marathonSubscribed(marathon: NodeStatus, leader: NodeStatus): Promise<boolean> {
+  const info = await marathonInfo(marathon);
+  if (!info.elected || !info.frameworkId) return false;
+  const frameworks = await getJson<{ frameworks: Array<{ id: string; active: boolean }> }>(
+    `${httpUrl(leader.address)}/master/frameworks`,
+    2000,
+  );
+  return frameworks.frameworks.some((f) => f.id === info.frameworkId && f.active);
+}
+
 export async function clusterUp(opts: UpOptions): Promise<ClusterInfo> {
   const { spec, driver } = opts;
   const step = opts.onStep ?? ((): void => {});
@@ -222,6 +242,18 @@ export async function clusterUp(opts: UpOptions): Promise<ClusterInfo> {
       );
       step({ type: 'done', step: current });
     }
+
+    // Marathon is ready once one instance leads and the master lists it as subscribed.
+    const marathons = ofRole('marathon');
+    if (marathons.length > 0) {
+      current = 'Subscribing Marathon';
+      step({ type: 'start', step: current });
+      await ready(marathons[0]!.id, 'Marathon to lead and subscribe with the master', async () => {
+        for (const m of marathons) if (await marathonSubscribed(status(m), leader!)) return true;
+        return false;
+      });
+      step({ type: 'done', step: current });
+    }
   } catch (err) {
     step({ type: 'fail', step: current, detail: (err as Error).message });
     if (!opts.retain || err instanceof UpAbortedError) {
@@ -266,6 +298,15 @@ export async function clusterInfo(driver: Driver, name: string): Promise<Cluster
   for (const role of ['marathon', 'chronos'] as const) {
     const node = nodes.find((n) => n.role === role);
     if (node) info[role] = httpUrl(node.address);
+  }
+  // With several Marathons, `marathon` is the leading one.
+  const marathons = nodes.filter((n) => n.role === 'marathon' && n.state === 'running');
+  if (marathons.length > 1) {
+    const elected = await Promise.all(
+      marathons.map((m) => marathonInfo(m).catch(() => ({}) as MarathonInfoJson)),
+    );
+    const i = elected.findIndex((e) => e.elected);
+    if (i >= 0) info.marathon = httpUrl(marathons[i]!.address);
   }
   return info;
 }

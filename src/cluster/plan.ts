@@ -27,7 +27,12 @@ export interface NodeAddressing {
 }
 
 /** Roles `sandbox-node` can run today; the others are left out of the cluster. */
-export const IMPLEMENTED_ROLES: ReadonlySet<Role> = new Set<Role>(['zookeeper', 'master', 'agent']);
+export const IMPLEMENTED_ROLES: ReadonlySet<Role> = new Set<Role>([
+  'zookeeper',
+  'master',
+  'agent',
+  'marathon',
+]);
 
 export const ZK_QUORUM_PORT = 2888;
 export const ZK_ELECTION_PORT = 3888;
@@ -97,12 +102,14 @@ export function planNodes(
   }
   for (const role of ['marathon', 'chronos'] as const) {
     if (!spec[role].enabled || !implemented.has(role)) continue;
-    add(role, 1, [
-      `--master=zk://${zk}/mesos`,
-      `--zk=zk://${zk}/${role}`,
-      logLevel,
-      ...flagList(spec[role].flags),
-    ]);
+    for (let i = 1; i <= (spec[role].count ?? 1); i++) {
+      add(role, i, [
+        `--master=zk://${zk}/mesos`,
+        `--zk=zk://${zk}/${role}`,
+        logLevel,
+        ...flagList(spec[role].flags),
+      ]);
+    }
   }
   return nodes;
 }

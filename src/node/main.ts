@@ -7,12 +7,14 @@ import { runMasterNode } from './master-node.js';
 import { AGENT_FLAGS } from './agent-flags.js';
 import { runAgentNode } from './agent-node.js';
 import { ZOOKEEPER_FLAGS, runZooKeeperNode } from './zookeeper-node.js';
+import { MARATHON_FLAGS } from './marathon-flags.js';
 import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from './flags.js';
 
 const ROLES: Record<string, FlagSpecs> = {
   master: MASTER_FLAGS,
   agent: AGENT_FLAGS,
   zookeeper: ZOOKEEPER_FLAGS,
+  marathon: MARATHON_FLAGS,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -48,7 +50,13 @@ async function main(argv: string[]): Promise<number> {
   });
   try {
     if (role === 'zookeeper') return await runZooKeeperNode(flags, log);
-    const node = role === 'master' ? await runMasterNode(flags, log) : await runAgentNode(flags, log);
+    const node =
+      role === 'master'
+        ? await runMasterNode(flags, log)
+        : role === 'marathon'
+          ? // Loaded only when needed: the master and agent never pay for Marathon's modules.
+            await (await import('./marathon-node.js')).runMarathonNode(flags, log)
+          : await runAgentNode(flags, log);
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve());
     });

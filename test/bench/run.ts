@@ -2,6 +2,7 @@
 import { benchAllocator } from './allocator.js';
 import { benchLaunch } from './launch.js';
 import { benchLauncher } from './launcher.js';
+import { benchMarathon } from './marathon.js';
 import type { BenchRow } from './types.js';
 import { benchUp } from './up.js';
 
@@ -10,6 +11,7 @@ const benches: Array<[string, () => Promise<BenchRow[]>]> = [
   ['launcher', benchLauncher],
   ['launch', benchLaunch],
   ['up', benchUp],
+  ['marathon', benchMarathon],
 ];
 
 const only = process.argv.slice(2);

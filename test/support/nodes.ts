@@ -24,7 +24,7 @@ export function testDir(prefix: string): string {
 }
 
 export async function startNode(
-  role: 'master' | 'agent',
+  role: 'master' | 'agent' | 'marathon',
   flags: Record<string, string>,
   dir: string,
 ): Promise<TestNode> {
@@ -43,7 +43,7 @@ export async function startNode(
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}: ${logTail()}`);
-      const res = await fetch(`${url}/health`);
+      const res = await fetch(`${url}${role === 'marathon' ? '/ping' : '/health'}`);
       return res.status === 200;
     },
     { timeoutMs: 15_000, description: `${role} at ${url} to answer /health` },

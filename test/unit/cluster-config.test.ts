@@ -57,7 +57,7 @@ agents:
     attributes: "rack:a;level:10"
   - resources: cpus:1
 agentFlags: { cgroups_enable_cfs: true, isolation: posix }
-marathon: { enabled: true, flags: { event_subscriber: http_callback } }
+marathon: { enabled: true, count: 2, flags: { framework_name: dev-marathon } }
 chronos: false
 ports: { master: 5050, marathon: 0, zookeeper: 65535 }
 `);
@@ -78,7 +78,7 @@ ports: { master: 5050, marathon: 0, zookeeper: 65535 }
         { count: 1, resources: 'cpus:1', attributes: '' },
       ],
       agentFlags: { cgroups_enable_cfs: 'true', isolation: 'posix' },
-      marathon: { enabled: true, flags: { event_subscriber: 'http_callback' } },
+      marathon: { enabled: true, count: 2, flags: { framework_name: 'dev-marathon' } },
       chronos: { enabled: false, flags: {} },
       ports: { master: 5050, marathon: 0, zookeeper: 65535 },
     });
@@ -99,7 +99,15 @@ ports: { master: 5050, marathon: 0, zookeeper: 65535 }
       marathon: { enabled: true, flags: {} },
       chronos: { enabled: false, flags: {} },
     });
-    expect(parse('marathon: { flags: { a: 1 } }\n').marathon).toEqual({ enabled: true, flags: { a: '1' } });
+    expect(parse('marathon: { flags: { zk_max_versions: 5 } }\n').marathon).toEqual({
+      enabled: true,
+      flags: { zk_max_versions: '5' },
+    });
+    // Marathon's flags are checked against the node's own table; Chronos's are passed through.
+    expect(() => parse('marathon: { flags: { event_subscriber: http_callback } }\n')).toThrow(
+      /marathon\.flags\.event_subscriber: unknown flag/,
+    );
+    expect(parse('chronos: { flags: { a: 1 } }\n').chronos).toEqual({ enabled: true, flags: { a: '1' } });
     expect(parse('chronos: { enabled: false }\n').chronos).toEqual({ enabled: false, flags: {} });
   });
 
@@ -348,7 +356,7 @@ describe('resolveClusterSpec', () => {
 
   it('takes the file over the defaults and the flags over the file', () => {
     const file = parse(
-      'name: dev\ndriver: docker\nlogLevel: warn\nwait: 2m\nmasters: { count: 3 }\nmarathon: { flags: { a: b } }\n',
+      'name: dev\ndriver: docker\nlogLevel: warn\nwait: 2m\nmasters: { count: 3 }\nmarathon: { flags: { framework_name: b } }\n',
     );
     const fromFile = resolveClusterSpec(file, {});
     expect(fromFile).toMatchObject({
@@ -380,7 +388,7 @@ describe('resolveClusterSpec', () => {
       zookeepers: 3,
     });
     // Turning a framework off keeps its flags for when it is turned on again.
-    expect(spec.marathon).toEqual({ enabled: false, flags: { a: 'b' } });
+    expect(spec.marathon).toEqual({ enabled: false, flags: { framework_name: 'b' } });
     expect(spec.chronos).toEqual({ enabled: false, flags: {} });
     expect(resolveClusterSpec(parse('marathon: false\n'), { marathon: true }).marathon.enabled).toBe(true);
   });

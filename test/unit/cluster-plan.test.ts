@@ -66,4 +66,13 @@ describe('planNodes', () => {
       '--log_level=info',
     ]);
   });
+
+  it('plans several Marathon instances on one ZooKeeper path for HA', () => {
+    const spec = { ...defaultClusterSpec(), marathon: { enabled: true, count: 2, flags: {} } };
+    const marathons = planNodes(spec, byName, all).filter((n) => n.role === 'marathon');
+    expect(marathons.map((n) => n.id)).toEqual(['marathon-1', 'marathon-2']);
+    expect(new Set(marathons.map((n) => n.flags.find((f) => f.startsWith('--zk='))))).toEqual(
+      new Set(['--zk=zk://zookeeper-1:2181/marathon']),
+    );
+  });
 });

@@ -321,6 +321,7 @@ export class Agent implements AgentView {
       killingState: (fw.info.capabilities ?? []).some((c) => c.type === 'TASK_KILLING_STATE'),
       ...(info.kill_policy ? { taskKillPolicy: info.kill_policy } : {}),
       ...(info.max_completion_time ? { maxCompletionMs: info.max_completion_time.nanoseconds / 1e6 } : {}),
+      ...(info.health_check ? { healthCheck: info.health_check } : {}),
       spec: {
         containerId,
         shell: command.shell ?? true,
@@ -383,6 +384,7 @@ export class Agent implements AgentView {
       uuid: newStatusUuid(),
       ...(r.container_status ? { container_status: r.container_status } : {}),
       ...(r.limitation ? { limitation: r.limitation } : {}),
+      ...(r.healthy !== undefined ? { healthy: r.healthy } : {}),
     };
     task.state = r.state;
     task.statuses.push(status);

@@ -359,6 +359,8 @@ export interface Offer {
   attributes?: Attribute[];
   executor_ids?: ExecutorID[];
   allocation_info?: { role: string };
+  /** The agent's fault domain, when it has one. */
+  domain?: { fault_domain?: { region: { name: string }; zone: { name: string } } };
 }
 
 export interface Filters {

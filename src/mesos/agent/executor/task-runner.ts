@@ -1,7 +1,10 @@
 // One task's life under the command executor's semantics (src/launcher/executor.cpp), run by the
 // agent itself: TASK_STARTING, TASK_RUNNING, then FINISHED/FAILED/KILLED from how the process ended;
-// kills are SIGTERM then SIGKILL after the grace period (default 3 s).
+// kills are SIGTERM then SIGKILL after the grace period (default 3 s). A task with a health_check is
+// checked from its launch on; health changes go out as TASK_RUNNING updates, and a task that fails
+// its check `consecutive_failures` times is killed (its terminal update then says healthy=false).
 import type {
+  HealthCheck,
   KillPolicy,
   TaskState,
   TaskStatus,
@@ -11,6 +14,13 @@ import type {
 import type { Clock, TimerHandle } from '../../../util/clock.js';
 import type { Logger } from '../../../util/log.js';
 import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from '../containerizer/launcher.js';
+import {
+  createHealthProbe,
+  HealthChecker,
+  validateHealthCheck,
+  type HealthProbe,
+  type HealthStatus,
+} from './health-checker.js';
 
 export const DEFAULT_KILL_GRACE_MS = 3000;
 
@@ -21,6 +31,7 @@ export interface StatusReport {
   message?: string;
   container_status?: TaskStatus['container_status'];
   limitation?: TaskStatus['limitation'];
+  healthy?: boolean;
 }
 
 export interface TaskRunnerOptions {
@@ -33,6 +44,10 @@ export interface TaskRunnerOptions {
   taskKillPolicy?: KillPolicy;
   /** TaskInfo.max_completion_time, in ms. */
   maxCompletionMs?: number;
+  /** TaskInfo.health_check. */
+  healthCheck?: HealthCheck;
+  /** How one health check is done; by default as Mesos does it (see health-checker.ts). */
+  healthProbe?: HealthProbe;
   report: (status: StatusReport) => void;
   /** Called once the container runs (before TASK_RUNNING is reported). */
   onLaunched: (container: RunningContainer) => void;
@@ -53,6 +68,10 @@ export class TaskRunner {
   private completionTimer: TimerHandle | null = null;
   private completionReached = false;
   private terminated = false;
+  private healthChecker: HealthChecker | null = null;
+  private killedByHealthCheck = false;
+  /** The TASK_RUNNING report, which health updates repeat with their own `healthy` and reason. */
+  private runningReport: StatusReport | null = null;
 
   constructor(private readonly options: TaskRunnerOptions) {}
 
@@ -92,11 +111,14 @@ export class TaskRunner {
     }
     this.container = container;
     this.options.onLaunched(container);
-    report({
+    // Like the command executor, checking (and its grace period) starts as the task is launched.
+    this.startHealthChecks();
+    this.runningReport = {
       state: 'TASK_RUNNING',
       source: 'SOURCE_EXECUTOR',
       container_status: { container_id: { value: spec.containerId }, executor_pid: container.pid },
-    });
+    };
+    report(this.runningReport);
     if (this.options.maxCompletionMs !== undefined) {
       this.completionTimer = this.options.clock.setTimeout(() => {
         this.completionReached = true;
@@ -105,6 +127,7 @@ export class TaskRunner {
     }
     if (this.killRequested) this.signalKill();
     const exit = await container.exited;
+    this.healthChecker?.stop();
     this.completionTimer?.cancel();
     this.killTimer?.cancel();
     this.finish(this.terminalReport(exit), exit);
@@ -118,10 +141,48 @@ export class TaskRunner {
     this.killDeadline = deadline;
     const first = !this.killRequested;
     this.killRequested = true;
+    // As in the command executor: a task being killed is no longer checked, nor timed out.
+    this.healthChecker?.stop();
+    if (!this.completionReached) this.completionTimer?.cancel();
     if (first && this.options.killingState && this.container) {
       this.options.report({ state: 'TASK_KILLING', source: 'SOURCE_EXECUTOR' });
     }
     if (this.container) this.signalKill();
+  }
+
+  private startHealthChecks(): void {
+    const { healthCheck, spec, log } = this.options;
+    if (!healthCheck || this.killRequested) return;
+    const invalid = validateHealthCheck(healthCheck);
+    if (invalid) {
+      // The command executor, too, only logs this and runs the task unchecked.
+      log.error('Failed to create health checker', { task: spec.containerId, error: invalid });
+      return;
+    }
+    this.healthChecker = new HealthChecker({
+      check: healthCheck,
+      probe:
+        this.options.healthProbe ??
+        createHealthProbe(healthCheck, { env: spec.env, cwd: spec.cwd, outputPath: spec.stderrPath }),
+      clock: this.options.clock,
+      log: log.child({ container: spec.containerId }),
+      onStatus: (status) => this.healthChanged(status),
+    });
+    this.healthChecker.start();
+  }
+
+  private healthChanged(status: HealthStatus): void {
+    // A check that was under way when the kill began or the task ended says nothing more.
+    if (this.killRequested || this.terminated || !this.runningReport) return;
+    this.options.report({
+      ...this.runningReport,
+      reason: 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED',
+      healthy: status.healthy,
+    });
+    if (status.killTask) {
+      this.killedByHealthCheck = true;
+      this.kill();
+    }
   }
 
   private signalKill(): void {
@@ -168,7 +229,15 @@ export class TaskRunner {
         message: 'Max completion time reached',
       };
     }
-    if (this.killRequested) return { state: 'TASK_KILLED', source: 'SOURCE_EXECUTOR', message: how };
+    if (this.killRequested) {
+      // Mesos sets no reason here either: healthy=false is what says the health check killed it.
+      return {
+        state: 'TASK_KILLED',
+        source: 'SOURCE_EXECUTOR',
+        message: how,
+        ...(this.killedByHealthCheck ? { healthy: false } : {}),
+      };
+    }
     if (exit.code === 0) return { state: 'TASK_FINISHED', source: 'SOURCE_EXECUTOR', message: how };
     return { state: 'TASK_FAILED', source: 'SOURCE_EXECUTOR', message: how };
   }

@@ -1,0 +1,157 @@
+// `sandbox-node marathon`: one Marathon instance. All instances pointed at the same --zk form one HA
+// group: each contends under `<zk path>/leader-curator` (data `host:port`, as Marathon's Curator
+// latch holds); the leader loads the state and subscribes to Mesos, the others proxy requests to it.
+// Abdication (DELETE /v2/leader) steps down and contends again, instead of exiting as Marathon does
+// under a supervisor: a sandbox node has nobody to restart it.
+import type { Server } from 'node:http';
+import { createMarathonServer } from '../marathon/api/http-server.js';
+import { renderDeploymentPlanEvent } from '../marathon/api/render.js';
+import { EventBus } from '../marathon/events/event-bus.js';
+import { MarathonRuntime, type MarathonConfig } from '../marathon/core/runtime.js';
+import type { MarathonService } from '../marathon/service.js';
+import { MarathonStore } from '../marathon/storage/zk-store.js';
+import { LeaderContender, LeaderDetector } from '../zookeeper/election.js';
+import { ZkClient } from '../zookeeper/client.js';
+import { parseZkUrl } from '../zookeeper/url.js';
+import { systemClock } from '../util/clock.js';
+import type { Logger } from '../util/log.js';
+import { FlagError, intFlag } from './flags.js';
+
+export const MARATHON_LEADER_LABEL = 'latch-';
+
+export interface RunningMarathon {
+  server: Server;
+  stop(): Promise<void>;
+}
+
+export async function runMarathonNode(flags: Record<string, string>, log: Logger): Promise<RunningMarathon> {
+  if (!flags.master) throw new FlagError('--master is required (e.g. zk://127.0.0.1:2181/mesos)');
+  const ip = flags.ip!;
+  const port = intFlag(flags, 'port');
+  const hostname = flags.hostname ?? ip;
+  const self = `${hostname}:${port}`;
+  const ha = flags.disable_ha !== 'true';
+  const zkUrl = parseZkUrl(flags.zk!);
+  const config: MarathonConfig = {
+    master: flags.master,
+    zk: flags.zk!,
+    frameworkName: flags.framework_name!,
+    mesosRole: flags.mesos_role!,
+    mesosUser: flags.mesos_user!,
+    hostname,
+    httpPort: port,
+    failoverTimeoutSeconds: intFlag(flags, 'failover_timeout'),
+    declineOfferSeconds: intFlag(flags, 'decline_offer_duration') / 1000,
+    maxInstancesPerOffer: Math.max(1, intFlag(flags, 'max_instances_per_offer')),
+    zkMaxVersions: intFlag(flags, 'zk_max_versions'),
+    zkSessionTimeoutMs: intFlag(flags, 'zk_session_timeout'),
+    ha,
+    ...(flags.webui_url ? { webuiUrl: flags.webui_url } : {}),
+  };
+
+  const zk = await ZkClient.connect(zkUrl.connectionString, {
+    connectTimeoutMs: null,
+    sessionTimeoutMs: config.zkSessionTimeoutMs,
+    ...(zkUrl.auth ? { auth: zkUrl.auth } : {}),
+  });
+  const electionPath = `${zkUrl.path === '/' ? '' : zkUrl.path}/leader-curator`;
+  let leading = !ha;
+  let leaderHostPort: string | null = ha ? null : self;
+  let contender: LeaderContender | null = null;
+  let detector: LeaderDetector | null = null;
+  let stopping = false;
+
+  const newRuntime = (): MarathonRuntime =>
+    new MarathonRuntime({
+      config,
+      clock: systemClock,
+      log,
+      events: new EventBus(() => systemClock.now()),
+      store: new MarathonStore(zk, zkUrl.path, log, config.zkMaxVersions),
+      leadership: {
+        isLeader: () => leading,
+        leaderHostPort: () => leaderHostPort,
+        abdicate: () => void abdicate(),
+      },
+      planJson: renderDeploymentPlanEvent,
+    });
+  let runtime = newRuntime();
+  // The server always talks to the current runtime: a new one replaces it after an abdication.
+  const service = new Proxy({} as MarathonService, {
+    get: (_target, key) => {
+      const value = (runtime as unknown as Record<string | symbol, unknown>)[key];
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(runtime) : value;
+    },
+  });
+
+  const server = createMarathonServer(service, { log, self });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, ip, () => resolve());
+  });
+  server.requestTimeout = 0;
+  log.info('Marathon listening', { url: `http://${self}`, ha });
+
+  const lead = (): void => {
+    leading = true;
+    leaderHostPort = self;
+    log.info('Elected leader; loading state');
+    runtime.startLeading().catch((err: unknown) => {
+      log.error('Could not start leading', { error: (err as Error).message });
+      process.exit(1);
+    });
+  };
+
+  const contend = async (): Promise<void> => {
+    contender = new LeaderContender(zk, electionPath, self, MARATHON_LEADER_LABEL);
+    await contender.contend();
+    contender.onElected(lead);
+    contender.onLost(() => {
+      if (stopping) return;
+      // Marathon exits rather than risk two leaders.
+      log.error('Lost leadership (ZooKeeper session ended); exiting');
+      process.exit(1);
+    });
+  };
+
+  const abdicate = async (): Promise<void> => {
+    if (!ha) {
+      log.warn('Abdication asked of a Marathon without HA: restarting leadership in place');
+    }
+    log.info('Abdicating leadership');
+    leading = false;
+    const old = runtime;
+    runtime = newRuntime();
+    await old.stop();
+    if (!ha) return lead();
+    stopping = true;
+    await contender?.withdraw();
+    stopping = false;
+    await contend();
+  };
+
+  if (ha) {
+    detector = new LeaderDetector(zk, electionPath, MARATHON_LEADER_LABEL);
+    detector.onChange((leader) => {
+      leaderHostPort = leader?.data ?? null;
+    });
+    await zk.mkdirp(electionPath);
+    await detector.start();
+    await contend();
+  } else {
+    lead();
+  }
+
+  return {
+    server,
+    stop: async () => {
+      stopping = true;
+      await runtime.stop();
+      detector?.stop();
+      await contender?.withdraw().catch(() => undefined);
+      await zk.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

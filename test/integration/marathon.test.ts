@@ -227,6 +227,67 @@ describe.skipIf(!haveZk)('Marathon on a real cluster', () => {
     expect(app.lastTaskFailure).toBeDefined();
   });
 
+  it('delays a crash-looping app with backoff, visible in /v2/queue, and records lastTaskFailure', async () => {
+    await api(base, 'POST', '/v2/apps', {
+      id: 'crashy',
+      cmd: 'echo oops >&2; exit 3',
+      cpus: 0.01,
+      mem: 16,
+      backoffSeconds: 30,
+      backoffFactor: 2,
+    });
+    type Queue = {
+      queue: Array<{
+        app: { id: string };
+        count: number;
+        delay: { timeLeftSeconds: number; overdue: boolean };
+      }>;
+    };
+    const entry = await waitFor(
+      async () => {
+        const q = (await api<Queue>(base, 'GET', '/v2/queue')).body.queue.find((e) => e.app.id === '/crashy');
+        return q && q.delay.timeLeftSeconds > 0 ? q : undefined;
+      },
+      { timeoutMs: 20_000, description: 'the crashed instance to wait in the queue with a delay' },
+    );
+    expect(entry.count).toBe(1);
+    expect(entry.delay.overdue).toBe(false);
+    expect(entry.delay.timeLeftSeconds).toBeLessThanOrEqual(30);
+    const app = (await api<{ app: AppJson }>(base, 'GET', '/v2/apps/crashy')).body.app;
+    expect(app.lastTaskFailure).toMatchObject({ state: 'TASK_FAILED' });
+    // Resetting the delay relaunches at once (the next incarnation of the same instance).
+    expect((await api(base, 'DELETE', '/v2/queue/crashy/delay')).status).toBe(204);
+    await events.next(
+      'status_update_event',
+      (d) => d.appId === '/crashy' && String(d.taskId).endsWith('._app.2'),
+    );
+  });
+
+  it('reports a COMMAND health check run by the agent in healthCheckResults', async () => {
+    await api(base, 'POST', '/v2/apps', {
+      id: 'checked',
+      ...SLEEP,
+      healthChecks: [
+        {
+          protocol: 'COMMAND',
+          command: { value: 'true' },
+          gracePeriodSeconds: 5,
+          intervalSeconds: 1,
+          delaySeconds: 0,
+        },
+      ],
+    });
+    const app = await waitForApp(
+      base,
+      '/checked',
+      (a) => a.tasksHealthy === 1,
+      'the agent to report healthy',
+    );
+    expect(app.tasks[0]!.healthCheckResults).toEqual([
+      expect.objectContaining({ alive: true, consecutiveFailures: 0 }),
+    ]);
+  });
+
   it('spreads instances with UNIQUE hostname and refuses more than there are hosts', async () => {
     await api(base, 'POST', '/v2/apps', {
       id: 'spread',

@@ -7,7 +7,14 @@ import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
 import type { HealthCheck, Offer, Resource, TaskInfo, TaskStatus } from '../../src/mesos/protocol/types.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
-import { acknowledgeUpdates, EventLog, startNode, testDir, type TestNode } from '../support/nodes.js';
+import {
+  acknowledgeUpdates,
+  EventLog,
+  startNode,
+  testDir,
+  type TestNode,
+  waitForAgents,
+} from '../support/nodes.js';
 
 const HEALTH_REASON = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
 
@@ -35,12 +42,7 @@ describe('agent health checks', () => {
       },
       dir,
     );
-    await waitFor(
-      async () =>
-        ((await (await fetch(`${master.url}/master/slaves`)).json()) as { slaves: unknown[] }).slaves
-          .length === 1,
-      { description: 'the agent to register' },
-    );
+    await waitForAgents(master.url, 1);
   });
 
   afterEach(async () => {

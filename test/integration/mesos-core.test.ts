@@ -10,7 +10,14 @@ import { ZkClient } from '../../src/zookeeper/client.js';
 import { isZooKeeperInstalled, startZooKeeper, type RunningZooKeeper } from '../../src/zookeeper/server.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
-import { acknowledgeUpdates, EventLog, startNode, testDir, type TestNode } from '../support/nodes.js';
+import {
+  acknowledgeUpdates,
+  EventLog,
+  startNode,
+  testDir,
+  type TestNode,
+  waitForAgents,
+} from '../support/nodes.js';
 
 const haveZk = isZooKeeperInstalled();
 if (!haveZk)
@@ -53,14 +60,7 @@ describe.skipIf(!haveZk)('Mesos core: master + agent + ZooKeeper', () => {
       },
       dir,
     );
-    await waitFor(
-      async () =>
-        ((await (await fetch(`${master.url}/master/slaves`)).json()) as { slaves: unknown[] }).slaves
-          .length === 1,
-      {
-        description: 'the agent to register',
-      },
-    );
+    await waitForAgents(master.url, 1);
   });
 
   // A framework that holds offers starves the next test (offers are whole-agent): every test's

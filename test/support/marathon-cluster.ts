@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { startZooKeeper, type RunningZooKeeper } from '../../src/zookeeper/server.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
-import { startNode, testDir, type TestNode } from './nodes.js';
+import { startNode, testDir, waitForAgents, type TestNode } from './nodes.js';
 
 export interface MarathonTestCluster {
   dir: string;
@@ -62,12 +62,7 @@ export async function startMarathonCluster(opts: ClusterOptions = {}): Promise<M
       ),
     ),
   );
-  await waitFor(
-    async () =>
-      ((await (await fetch(`${master.url}/master/slaves`)).json()) as { slaves: unknown[] }).slaves.length ===
-      agentCount,
-    { description: 'every agent to register' },
-  );
+  await waitForAgents(master.url, agentCount);
   const marathons: TestNode[] = [];
   const addMarathon = async (extra: Record<string, string> = {}): Promise<TestNode> => {
     const node = await startNode(

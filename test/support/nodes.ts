@@ -64,6 +64,16 @@ export async function startNode(
   };
 }
 
+/** Waits until the master at `masterUrl` lists `count` registered agents. */
+export async function waitForAgents(masterUrl: string, count: number): Promise<void> {
+  await waitFor(
+    async () =>
+      ((await (await fetch(`${masterUrl}/master/slaves`)).json()) as { slaves: unknown[] }).slaves.length ===
+      count,
+    { description: `${count} agent(s) to register` },
+  );
+}
+
 /** Collects a scheduler's events so tests can wait for the one they expect. */
 export class EventLog {
   readonly events: SchedulerEvent[] = [];

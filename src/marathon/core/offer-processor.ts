@@ -8,6 +8,7 @@ import { offerPlacement, type PlacementView } from '../scheduling/constraints.js
 import { matchOffer } from '../scheduling/offer-matcher.js';
 import { buildTaskInfo } from '../scheduling/task-builder.js';
 import { launchAllowedAt } from '../scheduling/backoff.js';
+import type { OfferRejectReason, UnusedOffer } from '../service.js';
 import type { LaunchQueue } from './launch-queue.js';
 
 export interface OfferLaunch {
@@ -53,25 +54,7 @@ export function processOffers(input: OfferRoundInput): OfferRound {
         const result = matchOffer(entry.app, offer, remaining, appPlaced);
         if (!result.ok) {
           if (!usedThisEntry) {
-            queue.recordOffer(entry, false, stamp, {
-              offer: {
-                id: offer.id.value,
-                agentId: offer.agent_id.value,
-                hostname: offer.hostname,
-                resources: offer.resources.map((r) => ({
-                  name: r.name,
-                  ...(r.scalar ? { scalar: r.scalar.value } : {}),
-                  ...(r.ranges ? { ranges: r.ranges.range } : {}),
-                })),
-                attributes: (offer.attributes ?? []).map((a) => ({
-                  name: a.name,
-                  ...(a.text ? { text: a.text.value } : {}),
-                  ...(a.scalar ? { scalar: a.scalar.value } : {}),
-                })),
-              },
-              timestamp: stamp,
-              reason: result.reasons,
-            });
+            queue.recordOffer(entry, false, stamp, unusedOffer(offer, result.reasons, stamp));
           }
           break;
         }
@@ -116,4 +99,27 @@ export function processOffers(input: OfferRoundInput): OfferRound {
     else round.declined.push(offer);
   }
   return round;
+}
+
+/** How GET /v2/queue?embed=lastUnusedOffers shows an offer the app could not use. */
+function unusedOffer(offer: Offer, reasons: OfferRejectReason[], stamp: Timestamp): UnusedOffer {
+  return {
+    offer: {
+      id: offer.id.value,
+      agentId: offer.agent_id.value,
+      hostname: offer.hostname,
+      resources: offer.resources.map((r) => ({
+        name: r.name,
+        ...(r.scalar ? { scalar: r.scalar.value } : {}),
+        ...(r.ranges ? { ranges: r.ranges.range } : {}),
+      })),
+      attributes: (offer.attributes ?? []).map((a) => ({
+        name: a.name,
+        ...(a.text ? { text: a.text.value } : {}),
+        ...(a.scalar ? { scalar: a.scalar.value } : {}),
+      })),
+    },
+    timestamp: stamp,
+    reason: reasons,
+  };
 }

@@ -17,6 +17,7 @@ import type {
   Timestamp,
 } from '../model/types.js';
 import { newInstanceId, parseTaskId } from '../model/path-id.js';
+import { stampVersion } from '../model/app-validation.js';
 import { affectedApps, computeDeploymentPlan, revertPlanTarget } from '../deployment/plan.js';
 import { selectInstancesToKill } from '../deployment/kill-selection.js';
 import {
@@ -40,7 +41,7 @@ import {
   type QueueEntry,
 } from '../service.js';
 import { DeploymentRunner, type DeploymentContext } from './deployment-runner.js';
-import { LaunchQueue } from './launch-queue.js';
+import { LaunchQueue, type ScheduledInstance } from './launch-queue.js';
 import { MesosFramework } from './mesos-framework.js';
 import { processOffers } from './offer-processor.js';
 import { instanceCondition, statusUpdateEvent } from './instance-events.js';
@@ -92,7 +93,6 @@ const HOUSEKEEPING_MS = 1000;
 export class MarathonRuntime implements MarathonService {
   readonly events: EventBus;
   private rootGroup: RootGroup;
-  private rootVersionList: Timestamp[] = [];
   private readonly instancesById = new Map<string, Instance>();
   private readonly instanceByTask = new Map<string, Instance>();
   private readonly failures = new Map<string, TaskFailure>();
@@ -135,10 +135,9 @@ export class MarathonRuntime implements MarathonService {
     await store.init();
     const state = await store.load();
     if (state.root) this.rootGroup = state.root;
-    this.rootVersionList = state.rootVersions;
     for (const version of state.rootVersions) {
       const root = await store.rootAt(version);
-      if (root) this.rootCache.set(version, root);
+      if (root) this.cacheRootVersion(root);
     }
     for (const appId of new Set([...this.rootCache.values()].flatMap((r) => Object.keys(r.apps)))) {
       for (const version of await store.appVersions(appId)) {
@@ -243,7 +242,7 @@ export class MarathonRuntime implements MarathonService {
   }
 
   rootVersions(): Timestamp[] {
-    return [...this.rootVersionList];
+    return newestFirst(this.rootCache.keys());
   }
 
   rootAt(version: Timestamp): RootGroup | undefined {
@@ -251,7 +250,7 @@ export class MarathonRuntime implements MarathonService {
   }
 
   appVersions(appId: string): Timestamp[] {
-    return [...(this.appVersionCache.get(appId)?.keys() ?? [])].sort().reverse();
+    return newestFirst(this.appVersionCache.get(appId)?.keys() ?? []);
   }
 
   appAt(appId: string, version: Timestamp): AppDefinition | undefined {
@@ -298,32 +297,22 @@ export class MarathonRuntime implements MarathonService {
       }
       return { killed };
     }
-    const byApp = new Map<string, Instance[]>();
-    for (const instance of killed)
-      byApp.set(instance.appId, [...(byApp.get(instance.appId) ?? []), instance]);
+    const toKill: Record<string, string[]> = {};
+    for (const instance of killed) (toKill[instance.appId] ??= []).push(instance.instanceId);
     const version = this.stamp();
     const apps = { ...this.rootGroup.apps };
-    for (const [appId, list] of byApp) {
+    for (const [appId, ids] of Object.entries(toKill)) {
       const app = apps[appId];
-      if (!app) continue;
-      apps[appId] = {
-        ...app,
-        instances: Math.max(0, app.instances - list.length),
-        version,
-        versionInfo: { ...app.versionInfo, lastScalingAt: version },
-      };
+      if (app)
+        apps[appId] = stampVersion(
+          app,
+          { ...app, instances: Math.max(0, app.instances - ids.length) },
+          version,
+        );
     }
     const target: RootGroup = { ...this.rootGroup, apps, version };
-    const plan = computeDeploymentPlan(this.rootGroup, target, { id: newUuid() });
-    for (const step of plan.steps) {
-      for (const action of step.actions) {
-        const sentenced = byApp.get(action.app);
-        if (action.action === 'ScaleApplication' && sentenced)
-          action.sentencedInstanceIds = sentenced.map((i) => i.instanceId);
-      }
-    }
-    const deployed = await this.deployPlanned(plan, target, opts.force);
-    return { killed, plan: deployed };
+    const plan = computeDeploymentPlan(this.rootGroup, target, { id: newUuid(), toKill });
+    return { killed, plan: await this.deployPlanned(plan, target, opts.force) };
   }
 
   async cancelDeployment(id: string, force: boolean): Promise<DeploymentPlan | null | undefined> {
@@ -374,8 +363,7 @@ export class MarathonRuntime implements MarathonService {
       if (this.rootGroup === target) this.rootGroup = original;
       throw err;
     }
-    this.rootCache.set(target.version, target);
-    this.rootVersionList = [target.version, ...this.rootVersionList.filter((v) => v !== target.version)];
+    this.cacheRootVersion(target);
     for (const app of changedApps) this.cacheAppVersion(app);
     for (const app of Object.values(target.apps)) this.launchQueue.updateApp(app);
     this.events.publish('group_change_success', { groupId: '/', version: target.version });
@@ -437,12 +425,16 @@ export class MarathonRuntime implements MarathonService {
 
   private schedule(app: AppDefinition, count: number): void {
     if (count <= 0) return;
-    const wasEmpty = this.launchQueue.isEmpty;
-    this.launchQueue.add(
+    this.enqueue(
       app,
       Array.from({ length: count }, () => ({ instanceId: newInstanceId(app.id, newUuid()), incarnation: 1 })),
-      this.stamp(),
     );
+  }
+
+  /** Queues instances for launch; offers were suppressed while the queue was empty. */
+  private enqueue(app: AppDefinition, instances: ScheduledInstance[]): void {
+    const wasEmpty = this.launchQueue.isEmpty;
+    this.launchQueue.add(app, instances, this.stamp());
     if (wasEmpty) this.framework?.revive();
   }
 
@@ -477,20 +469,19 @@ export class MarathonRuntime implements MarathonService {
       now,
       maxInstancesPerOffer: this.options.config.maxInstancesPerOffer,
     });
-    const refuse = this.launchQueue.isEmpty ? this.options.config.declineOfferSeconds : 0;
+    // Nothing left to launch: refuse offers for a while (a new launch revives them). Otherwise
+    // leftovers come straight back, and declined offers soon (backoff, resources or constraints).
+    const idle = this.launchQueue.isEmpty;
+    const declineSeconds = this.options.config.declineOfferSeconds;
     for (const launch of round.launches) {
       for (const instance of launch.instances) {
         this.track(instance);
         this.options.store.saveInstance(instance);
         this.events.publish('instance_changed_event', instanceCondition(instance, 'Provisioned'));
       }
-      this.framework?.launch(launch.offer, launch.tasks, refuse);
+      this.framework?.launch(launch.offer, launch.tasks, idle ? declineSeconds : 0);
     }
-    // While something waits (for backoff, resources or constraints) offers come back soon.
-    this.framework?.decline(
-      round.declined,
-      this.launchQueue.isEmpty ? this.options.config.declineOfferSeconds : 5,
-    );
+    this.framework?.decline(round.declined, idle ? declineSeconds : 5);
     if (round.launches.length > 0) this.changed();
   }
 
@@ -585,13 +576,7 @@ export class MarathonRuntime implements MarathonService {
       }
       if (instance.goal === 'Running' && app) {
         // The same instance comes back as its next incarnation (Marathon 1.9+ task ids).
-        const wasEmpty = this.launchQueue.isEmpty;
-        this.launchQueue.add(
-          app,
-          [{ instanceId: instance.instanceId, incarnation: instance.incarnation + 1 }],
-          stamp,
-        );
-        if (wasEmpty) this.framework?.revive();
+        this.enqueue(app, [{ instanceId: instance.instanceId, incarnation: instance.incarnation + 1 }]);
       }
     } else {
       this.options.store.saveInstance(instance);
@@ -666,19 +651,9 @@ export class MarathonRuntime implements MarathonService {
     }
     // Instances of apps that no longer exist (e.g. left after a forced deployment) are killed.
     for (const instance of this.instancesById.values()) {
-      if (
-        !this.rootGroup.apps[instance.appId] &&
-        instance.goal === 'Running' &&
-        !this.isBeingStopped(instance.appId)
-      )
+      if (!this.rootGroup.apps[instance.appId] && instance.goal === 'Running' && !locked.has(instance.appId))
         this.decommission(instance);
     }
-  }
-
-  private isBeingStopped(appId: string): boolean {
-    return [...this.runners.values()].some((r) =>
-      r.plan.steps.some((s) => s.actions.some((a) => a.app === appId && a.action === 'StopApplication')),
-    );
   }
 
   /** Suppress offers while nothing waits; revive when the earliest backoff ends. */
@@ -698,10 +673,14 @@ export class MarathonRuntime implements MarathonService {
     }
   }
 
+  private cacheRootVersion(root: RootGroup): void {
+    keepVersion(this.rootCache, root.version, root, this.options.config.zkMaxVersions);
+  }
+
   private cacheAppVersion(app: AppDefinition): void {
     let versions = this.appVersionCache.get(app.id);
     if (!versions) this.appVersionCache.set(app.id, (versions = new Map()));
-    versions.set(app.version, app);
+    keepVersion(versions, app.version, app, this.options.config.zkMaxVersions);
   }
 
   private requireReady(): void {
@@ -712,4 +691,14 @@ export class MarathonRuntime implements MarathonService {
   private stamp(): Timestamp {
     return new Date(this.options.clock.now()).toISOString();
   }
+}
+
+function newestFirst(versions: Iterable<Timestamp>): Timestamp[] {
+  return [...versions].sort().reverse();
+}
+
+/** Adds a version, dropping the oldest beyond `max`, as the store keeps only --zk_max_versions. */
+function keepVersion<T>(versions: Map<Timestamp, T>, version: Timestamp, value: T, max: number): void {
+  versions.set(version, value);
+  for (const old of newestFirst(versions.keys()).slice(max)) versions.delete(old);
 }

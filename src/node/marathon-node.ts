@@ -10,14 +10,12 @@ import { EventBus } from '../marathon/events/event-bus.js';
 import { MarathonRuntime, type MarathonConfig } from '../marathon/core/runtime.js';
 import type { MarathonService } from '../marathon/service.js';
 import { MarathonStore } from '../marathon/storage/zk-store.js';
-import { LeaderContender, LeaderDetector } from '../zookeeper/election.js';
 import { ZkClient } from '../zookeeper/client.js';
 import { parseZkUrl } from '../zookeeper/url.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
 import { FlagError, intFlag } from './flags.js';
-
-export const MARATHON_LEADER_LABEL = 'latch-';
+import { FrameworkElection } from './framework-election.js';
 
 export interface RunningMarathon {
   server: Server;
@@ -54,12 +52,20 @@ export async function runMarathonNode(flags: Record<string, string>, log: Logger
     sessionTimeoutMs: config.zkSessionTimeoutMs,
     ...(zkUrl.auth ? { auth: zkUrl.auth } : {}),
   });
-  const electionPath = `${zkUrl.path === '/' ? '' : zkUrl.path}/leader-curator`;
-  let leading = !ha;
-  let leaderHostPort: string | null = ha ? null : self;
-  let contender: LeaderContender | null = null;
-  let detector: LeaderDetector | null = null;
-  let stopping = false;
+  const election: FrameworkElection = new FrameworkElection({
+    zk,
+    path: `${zkUrl.path === '/' ? '' : zkUrl.path}/leader-curator`,
+    self,
+    ha,
+    log,
+    onElected: () => {
+      log.info('Elected leader; loading state');
+      runtime.startLeading().catch((err: unknown) => {
+        log.error('Could not start leading', { error: (err as Error).message });
+        process.exit(1);
+      });
+    },
+  });
 
   const newRuntime = (): MarathonRuntime =>
     new MarathonRuntime({
@@ -69,8 +75,8 @@ export async function runMarathonNode(flags: Record<string, string>, log: Logger
       events: new EventBus(() => systemClock.now()),
       store: new MarathonStore(zk, zkUrl.path, log, config.zkMaxVersions),
       leadership: {
-        isLeader: () => leading,
-        leaderHostPort: () => leaderHostPort,
+        isLeader: () => election.isLeader(),
+        leaderHostPort: () => election.leaderHostPort(),
         abdicate: () => void abdicate(),
       },
       planJson: renderDeploymentPlanEvent,
@@ -92,63 +98,22 @@ export async function runMarathonNode(flags: Record<string, string>, log: Logger
   server.requestTimeout = 0;
   log.info('Marathon listening', { url: `http://${self}`, ha });
 
-  const lead = (): void => {
-    leading = true;
-    leaderHostPort = self;
-    log.info('Elected leader; loading state');
-    runtime.startLeading().catch((err: unknown) => {
-      log.error('Could not start leading', { error: (err as Error).message });
-      process.exit(1);
-    });
-  };
-
-  const contend = async (): Promise<void> => {
-    contender = new LeaderContender(zk, electionPath, self, MARATHON_LEADER_LABEL);
-    await contender.contend();
-    contender.onElected(lead);
-    contender.onLost(() => {
-      if (stopping) return;
-      // Marathon exits rather than risk two leaders.
-      log.error('Lost leadership (ZooKeeper session ended); exiting');
-      process.exit(1);
-    });
-  };
-
   const abdicate = async (): Promise<void> => {
-    if (!ha) {
-      log.warn('Abdication asked of a Marathon without HA: restarting leadership in place');
-    }
+    if (!ha) log.warn('Abdication asked of a Marathon without HA: restarting leadership in place');
     log.info('Abdicating leadership');
-    leading = false;
     const old = runtime;
     runtime = newRuntime();
     await old.stop();
-    if (!ha) return lead();
-    stopping = true;
-    await contender?.withdraw();
-    stopping = false;
-    await contend();
+    await election.recontend();
   };
 
-  if (ha) {
-    detector = new LeaderDetector(zk, electionPath, MARATHON_LEADER_LABEL);
-    detector.onChange((leader) => {
-      leaderHostPort = leader?.data ?? null;
-    });
-    await zk.mkdirp(electionPath);
-    await detector.start();
-    await contend();
-  } else {
-    lead();
-  }
+  await election.start();
 
   return {
     server,
     stop: async () => {
-      stopping = true;
       await runtime.stop();
-      detector?.stop();
-      await contender?.withdraw().catch(() => undefined);
+      await election.stop();
       await zk.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -101,8 +101,24 @@ export class RecordIOStream {
   }
 }
 
-export function queryOf(req: IncomingMessage): { path: string; query: URLSearchParams } {
-  const url = new URL(req.url ?? '/', 'http://local');
-  // Some clients send double slashes (python3-marathon); normalize them away.
-  return { path: url.pathname.replace(/\/{2,}/g, '/'), query: url.searchParams };
+/**
+ * The request's path and query. Double slashes are collapsed (python3-marathon sends `/v2/apps//x`)
+ * before anything else, since `//v2/apps` would parse as a host name; `trimTrailingSlash` also drops a
+ * trailing slash, as JAX-RS servers (Marathon, Chronos) ignore it.
+ */
+export function queryOf(
+  req: IncomingMessage,
+  opts: { trimTrailingSlash?: boolean } = {},
+): { path: string; query: URLSearchParams } {
+  const [rawPath = '/', ...rest] = (req.url ?? '/').split('?');
+  const collapsed = rawPath.replace(/\/{2,}/g, '/');
+  const path = opts.trimTrailingSlash && collapsed.length > 1 ? collapsed.replace(/\/$/, '') : collapsed;
+  return { path, query: new URLSearchParams(rest.join('?')) };
+}
+
+/** Jersey's @Consumes(application/json): a request without a Content-Type passes too. */
+export function isJsonOrAbsent(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType.trim() === '') return true;
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  return mediaType === 'application/json' || mediaType === '*/*' || mediaType === 'application/*';
 }

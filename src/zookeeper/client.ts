@@ -159,6 +159,22 @@ export class ZkClient {
     await this.call<zookeeper.Stat>('setData', path, (cb) => this.client.setData(path, buffer, cb));
   }
 
+  /** Sets the data of `path`, creating it (and missing parents) as a persistent znode when absent. */
+  async put(path: string, data: Buffer | string): Promise<void> {
+    try {
+      await this.setData(path, data);
+    } catch (err) {
+      if (!isZkError(err, 'NO_NODE')) throw err;
+      await this.mkdirp(path.slice(0, path.lastIndexOf('/')) || '/');
+      try {
+        await this.create(path, data);
+      } catch (createErr) {
+        if (!isZkError(createErr, 'NODE_EXISTS')) throw createErr;
+        await this.setData(path, data);
+      }
+    }
+  }
+
   /**
    * Child names (not paths), unsorted. `watcher` fires once, on the next change to the list or the
    * znode's deletion; ZooKeeper watches are one-shot, so re-arm by calling again.

@@ -4,6 +4,8 @@
 import { isZkError, type ZkClient } from './client.js';
 
 export const MESOS_LEADER_LABEL = 'json.info_';
+/** Curator's LeaderLatch names its znodes `..latch-<seq>`: Marathon and Chronos elect their leaders so. */
+export const CURATOR_LATCH_LABEL = 'latch-';
 
 export interface LeaderInfo {
   /** The znode's name, e.g. `json.info_0000000003`. */

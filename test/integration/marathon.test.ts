@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isZooKeeperInstalled } from '../../src/zookeeper/server.js';
 import { findExecutable } from '../../src/util/executables.js';
 import { waitFor } from '../../src/util/wait.js';
+import { api } from '../support/rest.js';
 import {
-  api,
   MarathonEventStream,
   startMarathonCluster,
   waitForApp,

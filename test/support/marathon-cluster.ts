@@ -1,81 +1,37 @@
-// A real cluster for Marathon's integration tests and benchmark: ZooKeeper, one master, agents on
-// their own loopback addresses (so hostnames differ, as constraints need) and Marathon nodes, all
-// separate processes. Plus a REST helper and an SSE reader for /v2/events.
+// A real cluster for Marathon's integration tests and benchmark: the Mesos test cluster plus Marathon
+// nodes, all separate processes. Plus a REST helper and an SSE reader for /v2/events.
 import { request } from 'node:http';
-import { rm } from 'node:fs/promises';
-import { startZooKeeper, type RunningZooKeeper } from '../../src/zookeeper/server.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
-import { startNode, testDir, waitForAgents, type TestNode } from './nodes.js';
+import { startMesosTestCluster, type MesosClusterOptions, type MesosTestCluster } from './mesos-cluster.js';
+import { startNode, type TestNode } from './nodes.js';
+import { api } from './rest.js';
 
-export interface MarathonTestCluster {
-  dir: string;
-  zkUrl: string;
-  master: TestNode;
-  agents: TestNode[];
+export interface MarathonTestCluster extends MesosTestCluster {
   marathons: TestNode[];
   /** Starts one more Marathon instance on the same ZooKeeper path. */
   addMarathon(extra?: Record<string, string>): Promise<TestNode>;
-  stop(): Promise<void>;
 }
 
-export interface ClusterOptions {
-  agents?: number;
-  agentResources?: string;
+export interface ClusterOptions extends MesosClusterOptions {
   marathonFlags?: Record<string, string>;
-  prefix?: string;
 }
 
 export async function startMarathonCluster(opts: ClusterOptions = {}): Promise<MarathonTestCluster> {
-  const dir = testDir(opts.prefix ?? 'marathon');
-  const zkPort = await freePort();
-  const zk: RunningZooKeeper = await startZooKeeper({
-    dataDir: `${dir}/zk`,
-    clientPort: zkPort,
-    logFile: `${dir}/zk.log`,
-  });
-  const zkBase = `zk://127.0.0.1:${zkPort}`;
-  const zkUrl = `${zkBase}/mesos`;
-  const master = await startNode(
-    'master',
-    { port: String(await freePort()), zk: zkUrl, allocation_interval: '100ms', zk_session_timeout: '4secs' },
-    dir,
-  );
-  const agentCount = opts.agents ?? 3;
-  // Each agent gets its own loopback IP (its hostname) and its own 100-port range: tasks bind all
-  // interfaces, so two agents must not hand out the same port.
-  const portBase = 32000 + (process.pid % 20) * 1000;
-  const agents = await Promise.all(
-    Array.from({ length: agentCount }, async (_, i) =>
-      startNode(
-        'agent',
-        {
-          ip: `127.0.${100 + (process.pid % 100)}.${i + 1}`,
-          port: String(await freePort()),
-          master: zkUrl,
-          resources: `${opts.agentResources ?? 'cpus:4;mem:4096;disk:4096'};ports:[${portBase + i * 100}-${portBase + i * 100 + 99}]`,
-          attributes: `rack:r${(i % 3) + 1}`,
-          work_dir: `${dir}/agent-${i + 1}`,
-          registration_backoff_factor: '50ms',
-        },
-        dir,
-      ),
-    ),
-  );
-  await waitForAgents(master.url, agentCount);
+  const mesos = await startMesosTestCluster({ ...opts, prefix: opts.prefix ?? 'marathon' });
   const marathons: TestNode[] = [];
   const addMarathon = async (extra: Record<string, string> = {}): Promise<TestNode> => {
     const node = await startNode(
       'marathon',
       {
         port: String(await freePort()),
-        master: zkUrl,
-        zk: `${zkBase}/marathon`,
+        master: mesos.zkUrl,
+        zk: `${mesos.zkBase}/marathon`,
         zk_session_timeout: '4000',
         ...opts.marathonFlags,
         ...extra,
       },
-      dir,
+      mesos.dir,
     );
     marathons.push(node);
     return node;
@@ -89,46 +45,14 @@ export async function startMarathonCluster(opts: ClusterOptions = {}): Promise<M
     { description: 'Marathon to subscribe' },
   );
   return {
-    dir,
-    zkUrl,
-    master,
-    agents,
+    ...mesos,
     marathons,
     addMarathon,
     stop: async () => {
       for (const m of marathons) await m.stop();
-      await Promise.all(agents.map((a) => a.stop()));
-      await master.stop();
-      await zk.stop();
-      await rm(dir, { recursive: true, force: true });
+      await mesos.stop();
     },
   };
-}
-
-export interface ApiResponse<T = unknown> {
-  status: number;
-  headers: Headers;
-  body: T;
-  text: string;
-}
-
-/** One REST call; the body is parsed when it is JSON. */
-export async function api<T = Record<string, unknown>>(
-  base: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<ApiResponse<T>> {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-    redirect: 'manual',
-  });
-  const text = await res.text();
-  let parsed: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text) parsed = JSON.parse(text);
-  return { status: res.status, headers: res.headers, body: parsed as T, text };
 }
 
 export interface SseEvent {

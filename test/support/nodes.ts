@@ -3,12 +3,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { waitFor } from '../../src/util/wait.js';
 import type { SchedulerClient } from '../../src/mesos/scheduler/client.js';
 import type { SchedulerEvent } from '../../src/mesos/protocol/types.js';
 
-const MAIN = resolve(import.meta.dirname, '../../dist/src/node/main.js');
+// Tests run from the sources (vitest) and the benchmarks from dist/test: either way the node is dist's.
+const MAIN = resolve(
+  import.meta.dirname,
+  import.meta.dirname.includes(`${sep}dist${sep}`) ? '../../src/node/main.js' : '../../dist/src/node/main.js',
+);
 
 export interface TestNode {
   role: string;
@@ -24,7 +28,7 @@ export function testDir(prefix: string): string {
 }
 
 export async function startNode(
-  role: 'master' | 'agent' | 'marathon',
+  role: 'master' | 'agent' | 'marathon' | 'chronos',
   flags: Record<string, string>,
   dir: string,
 ): Promise<TestNode> {
@@ -43,7 +47,7 @@ export async function startNode(
   await waitFor(
     async () => {
       if (child.exitCode !== null) throw new Error(`${role} exited with ${child.exitCode}: ${logTail()}`);
-      const res = await fetch(`${url}${role === 'marathon' ? '/ping' : '/health'}`);
+      const res = await fetch(`${url}${role === 'marathon' || role === 'chronos' ? '/ping' : '/health'}`);
       return res.status === 200;
     },
     { timeoutMs: 15_000, description: `${role} at ${url} to answer /health` },

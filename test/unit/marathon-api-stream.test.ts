@@ -5,12 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
-import {
-  FakeMarathonService,
-  callHttp,
-  startApi,
-  type RunningApi,
-} from './fixtures/fake-marathon-service.js';
+import { FakeMarathonService, startApi, type RunningApi } from './fixtures/fake-marathon-service.js';
+import { callHttp } from './fixtures/http-call.js';
 
 interface OpenStream {
   res: IncomingMessage;

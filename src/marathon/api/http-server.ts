@@ -9,7 +9,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { readBody } from '../../util/http.js';
+import { isJsonOrAbsent, queryOf, readBody } from '../../util/http.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { sleep } from '../../util/wait.js';
 import type { MarathonService } from '../service.js';
@@ -86,7 +86,7 @@ interface ServerContext {
 
 async function handle(server: ServerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { service, opts, routes, stats } = server;
-  const { path, query } = requestPath(req);
+  const { path, query } = queryOf(req, { trimTrailingSlash: true });
 
   const leader = await leaderToUse(service, opts);
   if (leader === null) {
@@ -163,17 +163,6 @@ async function handle(server: ServerContext, req: IncomingMessage, res: ServerRe
   sendResponse(res, { status: 404, body: { message: `URI not found: ${rawPath}` } });
 }
 
-/**
- * The path (double slashes collapsed, as python3-marathon sends `/v2/apps//x`, and no trailing slash)
- * and the query. Collapsing comes first: `//v2/apps` would otherwise parse as a host name.
- */
-function requestPath(req: IncomingMessage): { path: string; query: URLSearchParams } {
-  const [rawPath = '/', ...rest] = (req.url ?? '/').split('?');
-  const collapsed = rawPath.replace(/\/{2,}/g, '/');
-  const path = collapsed.length > 1 ? collapsed.replace(/\/$/, '') : collapsed;
-  return { path, query: new URLSearchParams(rest.join('?')) };
-}
-
 async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
   try {
     return await readBody(req);
@@ -185,13 +174,6 @@ async function readRequestBody(req: IncomingMessage): Promise<Buffer> {
 function methodNotAllowed(allowed: readonly string[]): ApiResponse {
   const allow = allowed.includes('GET') ? [...allowed, 'HEAD'] : allowed;
   return { status: 405, body: { message: 'Method Not Allowed' }, headers: { Allow: allow.join(', ') } };
-}
-
-/** Jersey's @Consumes(application/json): a request without a Content-Type passes too. */
-function isJsonOrAbsent(contentType: string | undefined): boolean {
-  if (contentType === undefined || contentType.trim() === '') return true;
-  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
-  return mediaType === 'application/json' || mediaType === '*/*' || mediaType === 'application/*';
 }
 
 function sendResponse(res: ServerResponse, response: ApiResponse): void {

@@ -42,7 +42,7 @@ import {
 } from '../service.js';
 import { DeploymentRunner, type DeploymentContext } from './deployment-runner.js';
 import { LaunchQueue, type ScheduledInstance } from './launch-queue.js';
-import { MesosFramework } from './mesos-framework.js';
+import { MesosFramework } from '../../mesos/scheduler/framework.js';
 import { processOffers } from './offer-processor.js';
 import { instanceCondition, statusUpdateEvent } from './instance-events.js';
 import { infoView, queueView } from './runtime-views.js';

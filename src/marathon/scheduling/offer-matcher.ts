@@ -1,7 +1,7 @@
 // Whether one instance of an app fits an offer, and which of the offer's resources it takes
 // (Marathon 1.10's ResourceMatcher and PortsMatcher for normal, non-resident apps). Pure: the caller
 // keeps what is left of the offer between matches of one offer cycle.
-import { reservationRole, roundScalar, valuesToRanges } from '../../mesos/protocol/resources.js';
+import { pieceOf, reservationRole, takeScalar, valuesToRanges } from '../../mesos/protocol/resources.js';
 import type { Offer, Range, Resource } from '../../mesos/protocol/types.js';
 import type { AppDefinition } from '../model/types.js';
 import type { OfferRejectReason } from '../service.js';
@@ -46,14 +46,6 @@ function selectable(r: Resource, roles: ReadonlySet<string>): boolean {
   return !reservationLabelKeys(r).some((k) => RESIDENT_RESERVATION_LABELS.has(k));
 }
 
-/** A piece of an offered resource: same identity (role, reservation, allocation), another amount. */
-function pieceOf(source: Resource, offer: Offer, value: Pick<Resource, 'scalar' | 'ranges'>): Resource {
-  const piece: Resource = { ...source, ...value };
-  const allocation = source.allocation_info ?? offer.allocation_info;
-  if (allocation) piece.allocation_info = { ...allocation };
-  return piece;
-}
-
 const SCALAR_NEEDS: ReadonlyArray<{
   name: string;
   amount: (app: AppDefinition) => number;
@@ -64,20 +56,6 @@ const SCALAR_NEEDS: ReadonlyArray<{
   { name: 'gpus', amount: (a) => a.gpus, reason: 'InsufficientGpus' },
   { name: 'disk', amount: (a) => a.disk, reason: 'InsufficientDisk' },
 ];
-
-/** Takes `amount` from the pool in offer order, possibly from several reservations; undefined if short. */
-function takeScalar(pool: readonly Resource[], amount: number, offer: Offer): Resource[] | undefined {
-  const pieces: Resource[] = [];
-  let left = roundScalar(amount);
-  for (const r of pool) {
-    if (left <= 0) break;
-    const take = roundScalar(Math.min(left, r.scalar?.value ?? 0));
-    if (take <= 0) continue;
-    pieces.push(pieceOf(r, offer, { scalar: { value: take } }));
-    left = roundScalar(left - take);
-  }
-  return left <= 0 ? pieces : undefined;
-}
 
 /** One entry per port the app declares: a fixed host port, any host port, or none at all. */
 type PortRequest = { kind: 'fixed'; port: number } | { kind: 'any' } | { kind: 'none' };

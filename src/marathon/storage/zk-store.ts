@@ -67,7 +67,7 @@ export class MarathonStore {
   }
 
   async saveFrameworkId(id: string): Promise<void> {
-    await this.write(this.path('framework-id'), Buffer.from(id, 'utf8'));
+    await this.zk.put(this.path('framework-id'), Buffer.from(id, 'utf8'));
   }
 
   /** Stores the current root, keeps it as a version, and stores the version of every changed app. */
@@ -169,22 +169,7 @@ export class MarathonStore {
 
   private async writeJson(path: string, value: unknown): Promise<void> {
     const raw = Buffer.from(JSON.stringify(value), 'utf8');
-    await this.write(path, raw.length > COMPRESS_ABOVE ? gzipSync(raw) : raw);
-  }
-
-  private async write(path: string, data: Buffer): Promise<void> {
-    try {
-      await this.zk.setData(path, data);
-    } catch (err) {
-      if (!isZkError(err, 'NO_NODE')) throw err;
-      await this.zk.mkdirp(path.slice(0, path.lastIndexOf('/')));
-      try {
-        await this.zk.create(path, data);
-      } catch (createErr) {
-        if (!isZkError(createErr, 'NODE_EXISTS')) throw createErr;
-        await this.zk.setData(path, data);
-      }
-    }
+    await this.zk.put(path, raw.length > COMPRESS_ABOVE ? gzipSync(raw) : raw);
   }
 }
 

@@ -1,7 +1,7 @@
 // Resource arithmetic as Mesos does it (src/common/resources.cpp, src/common/values.cpp), on the
 // v1 JSON Resource shape. Every function is pure and returns new arrays in normalized form: one
 // entry per (name, type, reservation role), ranges sorted and merged, scalars rounded to 3 decimals.
-import type { Attribute, Range, Resource, ValueType } from './types.js';
+import type { Attribute, Offer, Range, Resource, ValueType } from './types.js';
 
 const SCALAR_PRECISION = 1000;
 
@@ -420,4 +420,30 @@ export function toAttributeMap(list: readonly Attribute[]): Record<string, numbe
   const out: Record<string, number | string> = {};
   for (const a of list) out[a.name] = valueText(a);
   return out;
+}
+
+/** A piece of an offered resource: same identity (role, reservation, allocation), another amount. */
+export function pieceOf(
+  source: Resource,
+  offer: Offer,
+  value: Pick<Resource, 'scalar' | 'ranges'>,
+): Resource {
+  const piece: Resource = { ...source, ...value };
+  const allocation = source.allocation_info ?? offer.allocation_info;
+  if (allocation) piece.allocation_info = { ...allocation };
+  return piece;
+}
+
+/** Takes `amount` from the pool in offer order, possibly from several reservations; undefined if short. */
+export function takeScalar(pool: readonly Resource[], amount: number, offer: Offer): Resource[] | undefined {
+  const pieces: Resource[] = [];
+  let left = roundScalar(amount);
+  for (const r of pool) {
+    if (left <= 0) break;
+    const take = roundScalar(Math.min(left, r.scalar?.value ?? 0));
+    if (take <= 0) continue;
+    pieces.push(pieceOf(r, offer, { scalar: { value: take } }));
+    left = roundScalar(left - take);
+  }
+  return left <= 0 ? pieces : undefined;
 }

@@ -1,7 +1,7 @@
-// Marathon's side of the v1 scheduler API: it subscribes like any third-party framework (finding
-// the leading master through ZooKeeper), keeps its framework id, and turns the runtime's decisions
-// into ACCEPT / DECLINE / KILL / ACKNOWLEDGE / RECONCILE / REVIVE / SUPPRESS calls.
-import { SchedulerClient } from '../../mesos/scheduler/client.js';
+// A framework's side of the v1 scheduler API, shared by Marathon and Chronos: it subscribes like any
+// third-party framework (finding the leading master through ZooKeeper), keeps its framework id, and
+// turns the runtime's decisions into ACCEPT / DECLINE / KILL / ACKNOWLEDGE / RECONCILE / REVIVE / SUPPRESS.
+import { SchedulerClient } from './client.js';
 import type {
   FrameworkInfo,
   Offer,
@@ -9,7 +9,7 @@ import type {
   SchedulerEvent,
   TaskInfo,
   TaskStatus,
-} from '../../mesos/protocol/types.js';
+} from '../protocol/types.js';
 import type { Logger } from '../../util/log.js';
 
 export interface MesosFrameworkHandlers {

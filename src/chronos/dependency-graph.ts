@@ -147,6 +147,23 @@ export class DependencyGraph {
     return nodes.join('') + links.join('');
   }
 
+  /**
+   * GET /v1/scheduler/graph/dot: the DAG for Graphviz, each job filled by its last outcome (green
+   * success, red failure, grey fresh), as Chronos's JobGraph.makeDotFile draws it.
+   */
+  toDot(describe: (name: string) => GraphNodeView): string {
+    const colors: Record<string, string> = { success: 'green', failure: 'red', fresh: 'lightgrey' };
+    const quote = (name: string): string => `"${name.replace(/"/g, '\\"')}"`;
+    const lines = ['digraph G {', '  node [style=filled];'];
+    for (const name of this.jobNames()) {
+      const { lastState } = describe(name);
+      lines.push(`  ${quote(name)} [fillcolor=${colors[lastState] ?? 'white'}];`);
+    }
+    for (const e of this.edges) lines.push(`  ${quote(e.parent)} -> ${quote(e.child)};`);
+    lines.push('}');
+    return lines.join('\n') + '\n';
+  }
+
   private checkParents(name: string, parents: readonly string[]): void {
     if (this.wouldCreateCycle(name, parents))
       throw new GraphError(`the parents [${parents.join(', ')}] of ${name} would form a cycle`);

@@ -1,15 +1,24 @@
-// Chronos 3.0.x job JSON: reading it as JobDeserializer does (Jackson's lenient coercions included),
-// the checks the POST /iso8601 and /dependency resources make, and writing it as JobSerializer does.
-// 3.x dropped `epsilon` and `async`: they are ignored on input and never written.
+// Chronos 3.0.x jobs: the Job types, reading job JSON as JobDeserializer does (its field defaults; the
+// Jackson coercions and nested readers are in job-json.ts), the checks the POST /iso8601 and
+// /dependency resources make, writing it as JobSerializer does, and the job transformations the REST
+// layer needs. 3.x dropped `epsilon` and `async`: they are ignored on input and never written.
 
 import {
-  formatDateTime,
-  parseDateTime,
-  parseSchedule,
-  ScheduleError,
-  UTC,
-  type Schedule,
-} from './schedule.js';
+  asBoolean,
+  asDouble,
+  asInteger,
+  asText,
+  elements,
+  has,
+  isObject,
+  MalformedJobError,
+  objects,
+  readConstraints,
+  readContainer,
+  required,
+} from './job-json.js';
+import { parseSchedule, ScheduleError, type Schedule } from './schedule.js';
+import { formatDateTime, parseDateTime, UTC } from './zone-time.js';
 
 /** iso8601 = a scheduled job (`schedule`), dependency = a dependent job (`parents`). */
 export type JobKind = 'iso8601' | 'dependency';
@@ -165,144 +174,14 @@ export function isValidJobName(name: string): boolean {
   return JOB_NAME_PATTERN.test(name);
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Jackson's JsonNode coercions, which JobDeserializer relies on: a field of the wrong type is coerced,
-// not refused ("retries":"3" is 3, "shell":"yes" is false, "command":null is "null").
-
-type JsonObject = Record<string, unknown>;
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-function asText(v: unknown): string {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (v === null) return 'null';
-  return ''; // arrays and objects
-}
-
-function asBoolean(v: unknown): boolean {
-  if (typeof v === 'boolean') return v;
-  if (typeof v === 'number') return Number.isInteger(v) && v !== 0;
-  if (typeof v === 'string') return v.trim() === 'true';
-  return false;
-}
-
-// Java's Double.parseDouble syntax (NaN and Infinity left out: they would make a job unlaunchable).
-const JAVA_DOUBLE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?[fFdD]?$/;
-
-function asDouble(v: unknown): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'string' && JAVA_DOUBLE.test(v.trim()))
-    return Number.parseFloat(v.trim().replace(/^\+/, ''));
-  return 0;
-}
-
-function asInteger(v: unknown): number {
-  const n = Math.trunc(asDouble(v));
-  return Number.isFinite(n) ? n : 0;
-}
-
-/** Jackson iterates arrays' elements and objects' values; anything else has none. */
-function elements(v: unknown): unknown[] {
-  if (Array.isArray(v)) return v;
-  if (isObject(v)) return Object.values(v);
-  return [];
-}
-
-const has = (o: JsonObject, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
-
-function malformed(what: string): never {
-  throw new JobValidationError(`Malformed job: ${what}`);
-}
-
-function objects(v: unknown, what: string): JsonObject[] {
-  return elements(v).map((e, i) => (isObject(e) ? e : malformed(`${what}[${i}] must be an object`)));
-}
-
-function required(o: JsonObject, key: string, where: string): unknown {
-  return has(o, key) ? o[key] : malformed(`${where} needs '${key}'`);
-}
-
-function enumValue<T extends string>(text: string, values: readonly T[]): T {
-  // Scala's Enumeration.withName
-  return values.find((v) => v === text) ?? malformed(`No value found for '${text}'`);
-}
-
-function keyValues(v: unknown, what: string): KeyValue[] {
-  return objects(v, what).map((o, i) => ({
-    key: asText(required(o, 'key', `${what}[${i}]`)),
-    value: asText(required(o, 'value', `${what}[${i}]`)),
-  }));
-}
-
-// ---------------------------------------------------------------------------------------------------
-
-function readExternalVolume(e: unknown, where: string): NonNullable<JobVolume['external']> {
-  if (!isObject(e)) return malformed(`${where} must be an object`);
-  return {
-    name: asText(required(e, 'name', where)),
-    provider: asText(required(e, 'provider', where)),
-    options: keyValues(e.options, `${where}.options`),
-  };
-}
-
-function readContainer(c: JsonObject): JobContainer {
-  const volumes = objects(c.volumes, 'container.volumes').map((v, i): JobVolume => {
-    const where = `container.volumes[${i}]`;
-    return {
-      hostPath: has(v, 'hostPath') ? asText(v.hostPath) : null,
-      containerPath: asText(required(v, 'containerPath', where)),
-      mode: has(v, 'mode') ? enumValue(asText(v.mode).toUpperCase(), ['RW', 'RO'] as const) : null,
-      external: has(v, 'external') ? readExternalVolume(v.external, `${where}.external`) : null,
-    };
-  });
-  const networkInfos = objects(c.networkInfos, 'container.networkInfos').map((n, i): NetworkInfo => {
-    const where = `container.networkInfos[${i}]`;
-    return {
-      name: asText(required(n, 'name', where)),
-      protocol: has(n, 'protocol') ? enumValue(asText(n.protocol), ['IPv4', 'IPv6'] as const) : null,
-      labels: keyValues(n.labels, `${where}.labels`),
-      portMappings: objects(n.portMappings, `${where}.portMappings`).map((p, j) => ({
-        hostPort: asInteger(required(p, 'hostPort', `${where}.portMappings[${j}]`)),
-        containerPort: asInteger(required(p, 'containerPort', `${where}.portMappings[${j}]`)),
-        protocol: has(p, 'protocol') ? asText(p.protocol) : null,
-      })),
-    };
-  });
-  const forcePull = asText(c.forcePullImage).toLowerCase(); // Scala's String.toBoolean, else false
-  return {
-    type: has(c, 'type') ? enumValue(asText(c.type).toUpperCase(), ['DOCKER', 'MESOS'] as const) : 'DOCKER',
-    image: asText(c.image),
-    network: has(c, 'network') ? enumValue(asText(c.network), ['BRIDGE', 'HOST', 'USER'] as const) : 'HOST',
-    networkName: has(c, 'networkName') ? asText(c.networkName) : null,
-    networkInfos,
-    volumes,
-    forcePullImage: has(c, 'forcePullImage') && forcePull === 'true',
-    parameters: keyValues(c.parameters, 'container.parameters'),
-  };
-}
-
-function readConstraints(v: unknown): JobConstraint[] {
-  const constraints: JobConstraint[] = [];
-  elements(v).forEach((c, i) => {
-    if (!Array.isArray(c) || c.length < 2)
-      malformed(`constraints[${i}] must be [attribute, operator, value]`);
-    const operator = asText(c[1]);
-    // Chronos knows only these three; any other constraint is silently dropped.
-    if (operator !== 'EQUALS' && operator !== 'LIKE' && operator !== 'UNLIKE') return;
-    if (c.length < 3) malformed(`constraints[${i}] must be [attribute, operator, value]`);
-    const value = asText(c[2]);
-    if (operator !== 'EQUALS') {
-      try {
-        new RegExp(value);
-      } catch (e) {
-        malformed(`constraints[${i}]: '${value}' is not a regular expression (${(e as Error).message})`);
-      }
-    }
-    constraints.push({ attribute: asText(c[0]), operator, value });
-  });
-  return constraints;
+/** Runs job-json.ts readers, turning their MalformedJobError into the 400 Chronos answers. */
+function asValidationErrors<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof MalformedJobError) throw new JobValidationError(e.message);
+    throw e;
+  }
 }
 
 /**
@@ -320,7 +199,7 @@ export function readJob(raw: unknown, options: ReadJobOptions): Job {
   const int = (key: string, dflt = 0) => (has(j, key) ? asInteger(j[key]) : dflt);
   const resource = (key: string, dflt: number) =>
     has(j, key) && asDouble(j[key]) !== 0 ? asDouble(j[key]) : dflt;
-  const fields: JobFields = {
+  const fields: JobFields = asValidationErrors(() => ({
     name: asText(j.name),
     command: text('command'),
     shell: bool('shell', true),
@@ -361,7 +240,7 @@ export function readJob(raw: unknown, options: ReadJobOptions): Job {
     maxCompletionTime: int('maxCompletionTime'),
     container: isObject(j.container) && has(j.container, 'image') ? readContainer(j.container) : null,
     constraints: readConstraints(j.constraints),
-  };
+  }));
   if (has(j, 'parents'))
     return { kind: 'dependency', ...fields, parents: [...new Set(elements(j.parents).map(asText))] };
   if (has(j, 'schedule'))
@@ -557,6 +436,22 @@ export function dependentToScheduled(child: DependentJob, parent: ScheduledJob):
     container: null,
     constraints: [],
   };
+}
+
+/**
+ * What DELETE of `deleted` makes of its children (Chronos's JobManagementResource): children of a
+ * dependent job inherit its parents; a child of a scheduled job keeps its other parents, or, when the
+ * deleted job was its only parent, becomes a scheduled job with that job's schedule.
+ */
+export function rewireChildren(deleted: Job, children: readonly Job[]): Job[] {
+  return children.flatMap((child): Job[] => {
+    if (child.kind !== 'dependency' || !child.parents.includes(deleted.name)) return [];
+    const others = child.parents.filter((p) => p !== deleted.name);
+    if (deleted.kind === 'dependency')
+      return [{ ...child, parents: [...new Set([...others, ...deleted.parents])] }];
+    if (others.length > 0) return [{ ...child, parents: others }];
+    return [dependentToScheduled(child, deleted)];
+  });
 }
 
 export type LastState = 'success' | 'failure' | 'fresh';

@@ -17,6 +17,7 @@ import { AGENT_FLAGS } from '../node/agent-flags.js';
 import type { FlagSpecs } from '../node/flags.js';
 import { MASTER_FLAGS } from '../node/master-flags.js';
 import { MARATHON_FLAGS } from '../node/marathon-flags.js';
+import { CHRONOS_FLAGS } from '../node/chronos-flags.js';
 import { parseDuration } from '../util/duration.js';
 import {
   clusterNameError,
@@ -377,7 +378,7 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
   if (top.agentFlags !== undefined)
     out.agentFlags = c.flags(top.agentFlags, ['agentFlags'], AGENT_FLAGS, RESERVED_AGENT_FLAGS);
   if (top.marathon !== undefined) out.marathon = c.framework(top.marathon, ['marathon'], MARATHON_FLAGS);
-  if (top.chronos !== undefined) out.chronos = c.framework(top.chronos, ['chronos'], null);
+  if (top.chronos !== undefined) out.chronos = c.framework(top.chronos, ['chronos'], CHRONOS_FLAGS);
   if (top.ports !== undefined) out.ports = c.ports(top.ports, ['ports']);
   return out;
 }

@@ -133,6 +133,20 @@ async function marathonInfo(marathon: NodeStatus): Promise<MarathonInfoJson> {
   return getJson<MarathonInfoJson>(`${httpUrl(marathon.address)}/v2/info`, 2000);
 }
 
+/**
+ * Chronos answers /v1/scheduler/leader with itself once it leads; it has no endpoint with its
+ * framework id, so the master is asked for an active framework of Chronos's name and web UI.
+ */
+async function chronosSubscribed(chronos: NodeStatus, leader: NodeStatus): Promise<boolean> {
+  const url = httpUrl(chronos.address);
+  const { leader: leading } = await getJson<{ leader?: string }>(`${url}/v1/scheduler/leader`, 2000);
+  if (!leading) return false;
+  const frameworks = await getJson<{
+    frameworks: Array<{ name: string; active: boolean; webui_url?: string }>;
+  }>(`${httpUrl(leader.address)}/master/frameworks`, 2000);
+  return frameworks.frameworks.some((f) => f.active && f.webui_url === `http://${leading}`);
+}
+
 async function marathonSubscribed(marathon: NodeStatus, leader: NodeStatus): Promise<boolean> {
   const info = await marathonInfo(marathon);
   if (!info.elected || !info.frameworkId) return false;
@@ -250,6 +264,18 @@ export async function clusterUp(opts: UpOptions): Promise<ClusterInfo> {
       step({ type: 'start', step: current });
       await ready(marathons[0]!.id, 'Marathon to lead and subscribe with the master', async () => {
         for (const m of marathons) if (await marathonSubscribed(status(m), leader!)) return true;
+        return false;
+      });
+      step({ type: 'done', step: current });
+    }
+
+    // Chronos is ready once one instance leads and the master lists its framework as active.
+    const chronoses = ofRole('chronos');
+    if (chronoses.length > 0) {
+      current = 'Subscribing Chronos';
+      step({ type: 'start', step: current });
+      await ready(chronoses[0]!.id, 'Chronos to lead and subscribe with the master', async () => {
+        for (const c of chronoses) if (await chronosSubscribed(status(c), leader!)) return true;
         return false;
       });
       step({ type: 'done', step: current });

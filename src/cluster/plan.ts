@@ -32,6 +32,7 @@ export const IMPLEMENTED_ROLES: ReadonlySet<Role> = new Set<Role>([
   'master',
   'agent',
   'marathon',
+  'chronos',
 ]);
 
 export const ZK_QUORUM_PORT = 2888;

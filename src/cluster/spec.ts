@@ -30,7 +30,7 @@ export interface AgentGroupSpec {
 
 export interface FrameworkNodeSpec {
   enabled: boolean;
-  /** Instances (Marathon only, for HA: the others stand by and proxy to the leader). Default 1. */
+  /** Instances, for HA: one leads, the others stand by and proxy to it. Default 1. */
   count?: number;
   /** Extra `sandbox-node <role>` flags, without the leading dashes. */
   flags: Record<string, string>;

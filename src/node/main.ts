@@ -8,6 +8,7 @@ import { AGENT_FLAGS } from './agent-flags.js';
 import { runAgentNode } from './agent-node.js';
 import { ZOOKEEPER_FLAGS, runZooKeeperNode } from './zookeeper-node.js';
 import { MARATHON_FLAGS } from './marathon-flags.js';
+import { CHRONOS_FLAGS } from './chronos-flags.js';
 import { FlagError, flagsHelp, parseFlags, type FlagSpecs } from './flags.js';
 
 const ROLES: Record<string, FlagSpecs> = {
@@ -15,6 +16,7 @@ const ROLES: Record<string, FlagSpecs> = {
   agent: AGENT_FLAGS,
   zookeeper: ZOOKEEPER_FLAGS,
   marathon: MARATHON_FLAGS,
+  chronos: CHRONOS_FLAGS,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -54,9 +56,11 @@ async function main(argv: string[]): Promise<number> {
       role === 'master'
         ? await runMasterNode(flags, log)
         : role === 'marathon'
-          ? // Loaded only when needed: the master and agent never pay for Marathon's modules.
+          ? // Loaded only when needed: the master and agent never pay for the frameworks' modules.
             await (await import('./marathon-node.js')).runMarathonNode(flags, log)
-          : await runAgentNode(flags, log);
+          : role === 'chronos'
+            ? await (await import('./chronos-node.js')).runChronosNode(flags, log)
+            : await runAgentNode(flags, log);
     await new Promise<void>((resolve) => {
       for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve());
     });

@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark and prints one table, each figure beside the one to beat.
 import { benchAllocator } from './allocator.js';
+import { benchChronos } from './chronos.js';
 import { benchLaunch } from './launch.js';
 import { benchLauncher } from './launcher.js';
 import { benchMarathon } from './marathon.js';
@@ -12,6 +13,7 @@ const benches: Array<[string, () => Promise<BenchRow[]>]> = [
   ['launch', benchLaunch],
   ['up', benchUp],
   ['marathon', benchMarathon],
+  ['chronos', benchChronos],
 ];
 
 const only = process.argv.slice(2);

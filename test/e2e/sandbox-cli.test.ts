@@ -77,7 +77,7 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
     rmSync(stateDir, { recursive: true, force: true });
   }, 120_000);
 
-  it('up prints the cluster document: a leading master, ZooKeeper, three registered agents, Marathon', async () => {
+  it('up prints the cluster document: a leading master, ZooKeeper, three registered agents, Marathon, Chronos', async () => {
     expect(info).toMatchObject({ name, driver, mesos: `${info.zookeeper}/mesos` });
     expect(info.nodes.map((n) => n.id)).toEqual([
       'zookeeper-1',
@@ -86,16 +86,23 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
       'agent-2',
       'agent-3',
       'marathon-1',
+      'chronos-1',
     ]);
     // Marathon leads and is subscribed with the master by the time up returns.
     expect(info.marathon).toBe(info.nodes.find((n) => n.id === 'marathon-1')?.url);
     const marathon = await getJson<{ elected: boolean; frameworkId: string }>(`${info.marathon}/v2/info`);
     expect(marathon.elected).toBe(true);
-    const frameworks = await getJson<{ frameworks: Array<{ id: string; name: string; active: boolean }> }>(
-      `${info.master}/master/frameworks`,
-    );
+    const frameworks = await getJson<{
+      frameworks: Array<{ id: string; name: string; active: boolean; webui_url: string }>;
+    }>(`${info.master}/master/frameworks`);
     expect(frameworks.frameworks).toContainEqual(
       expect.objectContaining({ id: marathon.frameworkId, name: 'marathon', active: true }),
+    );
+    // So does Chronos.
+    expect(info.chronos).toBe(info.nodes.find((n) => n.id === 'chronos-1')?.url);
+    const chronosLeader = await getJson<{ leader: string }>(`${info.chronos}/v1/scheduler/leader`);
+    expect(frameworks.frameworks).toContainEqual(
+      expect.objectContaining({ name: 'chronos', active: true, webui_url: `http://${chronosLeader.leader}` }),
     );
     expect(info.nodes.every((n) => n.state === 'running')).toBe(true);
     expect(info.nodes.find((n) => n.id === 'master-1')).toMatchObject({ leader: true, url: info.master });
@@ -118,7 +125,7 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
     expect(status.stdout).toMatch(/^master-1\s+master\s+running\s+\S+\s+leader$/m);
     expect(status.stdout.match(/^agent-\d\s+agent\s+running/gm)).toHaveLength(3);
     const ls = JSON.parse((await sandbox('ls', '--json')).stdout) as Array<{ name: string; running: number }>;
-    expect(ls).toContainEqual(expect.objectContaining({ name, driver, nodes: 6, running: 6 }));
+    expect(ls).toContainEqual(expect.objectContaining({ name, driver, nodes: 7, running: 7 }));
   });
 
   it("runs a framework's task through the master and shows its output with logs --task", async () => {
@@ -179,7 +186,15 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
     try {
       const exported = await sandbox('export', 'logs', dir, '--name', name);
       expect(exported.code, exported.stderr).toBe(0);
-      for (const id of ['zookeeper-1', 'master-1', 'agent-1', 'agent-2', 'agent-3', 'marathon-1']) {
+      for (const id of [
+        'zookeeper-1',
+        'master-1',
+        'agent-1',
+        'agent-2',
+        'agent-3',
+        'marathon-1',
+        'chronos-1',
+      ]) {
         expect(existsSync(join(dir, id, 'node.log')), `${id}/node.log`).toBe(true);
       }
       expect(readFileSync(join(dir, 'master-1', 'node.log'), 'utf8')).toContain('Agent registered');

@@ -7,6 +7,7 @@ import {
   parseJobJson,
   readJob,
   renderJob,
+  rewireChildren,
   withFetchAndUris,
   type DependentJob,
   type JobKind,
@@ -253,6 +254,10 @@ describe('containers and constraints', () => {
     expect(() => scheduled({ container: { image: 'x', volumes: [{ hostPath: '/h' }] } })).toThrow(
       "container.volumes[0] needs 'containerPath'",
     );
+    expect(rejection({ name: 'j', schedule: SCHEDULE, uris: [], fetch: [1] }, 'iso8601')).toMatchObject({
+      status: 400,
+      message: 'Malformed job: fetch[0] must be an object',
+    });
   });
 });
 
@@ -422,6 +427,28 @@ describe('helpers for the REST layer', () => {
       runAsUser: '',
     });
     expect(dependentToScheduled(child, parent)).not.toHaveProperty('parents');
+  });
+
+  it('rewires the children of a deleted job', () => {
+    const dependent = (name: string, parents: string[]): DependentJob =>
+      parseJob({ name, command: 'true', parents }, 'dependency', { now: NOW }) as DependentJob;
+    const root = scheduled({ name: 'root' });
+    const middle = dependent('middle', ['root', 'other']);
+    const [onlyChild, sharedChild, unrelated] = [
+      dependent('only', ['root']),
+      dependent('shared', ['root', 'other']),
+      dependent('unrelated', ['other']),
+    ];
+    const afterRoot = rewireChildren(root, [onlyChild, sharedChild, unrelated]);
+    expect(afterRoot.map((j) => [j.name, j.kind, j.kind === 'dependency' ? j.parents : j.schedule])).toEqual([
+      ['only', 'iso8601', SCHEDULE],
+      ['shared', 'dependency', ['other']],
+    ]);
+    // Children of a dependent job inherit its parents, once each.
+    const grandchild = dependent('grandchild', ['middle', 'other']);
+    expect(rewireChildren(middle, [grandchild])).toMatchObject([
+      { name: 'grandchild', parents: ['other', 'root'] },
+    ]);
   });
 
   it('derives the last state from lastSuccess and lastError', () => {

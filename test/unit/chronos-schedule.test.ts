@@ -2,20 +2,17 @@ import { describe, expect, it } from 'vitest';
 import {
   addPeriod,
   advanceSchedule,
-  formatDateTime,
   formatPeriod,
   formatSchedule,
   isDue,
   nextRunAt,
-  parseDateTime,
   parsePeriod,
   parseSchedule,
-  resolveTimeZone,
   ScheduleError,
   skipForward,
-  UTC,
   type Schedule,
 } from '../../src/chronos/schedule.js';
+import { formatDateTime, resolveTimeZone, UTC } from '../../src/chronos/zone-time.js';
 
 const at = (iso: string): number => Date.parse(iso);
 const NOW = at('2024-06-01T12:00:00Z');
@@ -125,29 +122,6 @@ describe('parseSchedule', () => {
 
   it('names the whole schedule in its errors', () => {
     expect(() => parse('R/2008-03-01T13:00:00Z/P1X')).toThrow("Schedule 'R/2008-03-01T13:00:00Z/P1X': 'P1X'");
-  });
-});
-
-describe('resolveTimeZone', () => {
-  it('maps Java’s legacy three-letter ids as Joda does, DST included', () => {
-    expect(resolveTimeZone('EST')).toEqual({ kind: 'region', id: 'America/New_York' });
-    expect(resolveTimeZone('BST')).toEqual({ kind: 'region', id: 'Asia/Dhaka' });
-    expect(resolveTimeZone('GMT')).toEqual(UTC);
-    expect(resolveTimeZone('UTC')).toEqual(UTC);
-  });
-
-  it('reads Java’s custom GMT offsets as fixed zones', () => {
-    expect(resolveTimeZone('GMT+5')).toEqual({ kind: 'fixed', offsetMs: 5 * HOUR });
-    expect(resolveTimeZone('GMT-08:00')).toEqual({ kind: 'fixed', offsetMs: -8 * HOUR });
-    expect(resolveTimeZone('GMT+0530')).toEqual({ kind: 'fixed', offsetMs: 5.5 * HOUR });
-    expect(resolveTimeZone('GMT+0')).toEqual(UTC);
-    expect(resolveTimeZone('GMT+24')).toBeUndefined();
-  });
-
-  it('knows tz database regions, case-sensitively like Java', () => {
-    expect(resolveTimeZone('Europe/Berlin')).toEqual({ kind: 'region', id: 'Europe/Berlin' });
-    expect(resolveTimeZone('europe/berlin')).toBeUndefined();
-    expect(resolveTimeZone('Nowhere/Special')).toBeUndefined();
   });
 });
 
@@ -405,15 +379,5 @@ describe('daylight saving time', () => {
     expect(formatDateTime(addPeriod(start, zone, parsePeriod('P1DT1H')), zone)).toBe(
       '2024-03-10T03:00:00.000-04:00',
     );
-  });
-});
-
-describe('parseDateTime', () => {
-  it('returns the wall clock and the written offset', () => {
-    expect(parseDateTime('2024-03-10T02:30:00-05:00')).toEqual({
-      local: at('2024-03-10T02:30:00Z'),
-      offsetMs: -5 * HOUR,
-    });
-    expect(parseDateTime('2024-03-10')).toEqual({ local: at('2024-03-10T00:00:00Z'), offsetMs: null });
   });
 });

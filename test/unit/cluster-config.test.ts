@@ -107,7 +107,10 @@ ports: { master: 5050, marathon: 0, zookeeper: 65535 }
     expect(() => parse('marathon: { flags: { event_subscriber: http_callback } }\n')).toThrow(
       /marathon\.flags\.event_subscriber: unknown flag/,
     );
-    expect(parse('chronos: { flags: { a: 1 } }\n').chronos).toEqual({ enabled: true, flags: { a: '1' } });
+    expect(parse('chronos: { flags: { failure_retry: 1000 } }\n').chronos).toEqual({
+      enabled: true,
+      flags: { failure_retry: '1000' },
+    });
     expect(parse('chronos: { enabled: false }\n').chronos).toEqual({ enabled: false, flags: {} });
   });
 

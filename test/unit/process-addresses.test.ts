@@ -50,6 +50,7 @@ describe('process driver addresses', () => {
       'agent-2@127.4.2.2:5051',
       'agent-3@127.4.2.3:5051',
       'marathon-1@127.4.4.1:8080',
+      'chronos-1@127.4.5.1:4400',
     ]);
     const agent2 = nodes.find((n) => n.id === 'agent-2')!;
     expect(agent2.flags).toContain('--master=zk://127.4.3.1:2181/mesos');

@@ -345,6 +345,7 @@ export class ChronosRuntime implements ChronosService {
     this.loopTimer?.cancel();
     const now = this.now();
     let nextWake = now + this.options.config.maxLoopSleepMs;
+    const due: Array<{ job: ScheduledJob; advanced: ScheduledJob; run: ChronosTaskId }> = [];
     for (const job of [...this.jobsByName.values()]) {
       if (job.kind !== 'iso8601' || job.disabled) continue;
       let schedule;
@@ -359,13 +360,25 @@ export class ChronosRuntime implements ChronosService {
         const { next, skipped } = skipForward(schedule, now);
         if (skipped > 1) this.log.info('Skipped missed runs', { job: job.name, skipped: skipped - 1 });
         const advanced: ScheduledJob = { ...job, schedule: formatSchedule(next) };
-        await this.saveJob(advanced);
-        this.enqueue({ due: schedule.start, attempt: 0, jobName: job.name, args: '' }, job.highPriority);
+        due.push({ job, advanced, run: { due: schedule.start, attempt: 0, jobName: job.name, args: '' } });
         schedule = next;
       }
       // A start still in the past (a short skip, see skipForward) runs on the next loop.
       if (schedule.repetitions !== 0) nextWake = Math.min(nextWake, Math.max(schedule.start + 1, now + 1));
     }
+    // All stores at once (a burst of due jobs is one ZooKeeper round trip, not one each); a run is
+    // queued only once its job is stored, and a job that could not be stored is due again next loop.
+    const stored = await Promise.allSettled(due.map(({ advanced }) => this.saveJob(advanced)));
+    stored.forEach((result, i) => {
+      const { job, run } = due[i]!;
+      if (result.status === 'fulfilled') return this.enqueue(run, job.highPriority);
+      this.log.error('Could not store a job; its run waits for the next loop', {
+        job: job.name,
+        error: (result.reason as Error).message,
+      });
+      if (this.jobsByName.has(job.name)) this.jobsByName.set(job.name, job);
+      nextWake = Math.min(nextWake, now + 1000);
+    });
     if (!this.stopped) this.loopTimer = this.options.clock.setTimeout(() => this.wake(), nextWake - now);
   }
 

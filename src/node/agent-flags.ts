@@ -22,6 +22,12 @@ export const AGENT_FLAGS: FlagSpecs = {
     boolean: true,
     default: 'false',
   },
+  enforce_container_disk_quota: {
+    help: 'End a task whose sandbox grows past its disk resource (Mesos defaults to false)',
+    boolean: true,
+    default: 'true',
+  },
+  container_disk_watch_interval: { help: 'How often sandboxes are measured (du)', default: '15secs' },
   registration_backoff_factor: { help: 'Backoff factor for (re-)registration attempts', default: '250ms' },
   status_update_retry_interval: { help: 'First retry of an unacknowledged status update', default: '10secs' },
   log_file: { help: 'Write the structured log here (stderr otherwise)' },

@@ -36,7 +36,7 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
   const hostname = flags.hostname ?? ip;
   const workDir = flags.work_dir ?? join(tmpdir(), `mesos-sandbox-agent-${ip}-${port}`);
   mkdirSync(workDir, { recursive: true });
-  const resources = agentResources(flags.resources, workDir);
+  const resources = agentResources(flags.resources, workDir, { warn: (msg) => log.warn(msg) });
   const attributesText = flags.attributes ?? '';
   const attributes = parseAttributes(attributesText);
   const launcher = createLauncher({
@@ -70,6 +70,10 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
     files,
     registrationBackoffMs: parseDuration(flags.registration_backoff_factor!),
     statusUpdateRetryMinMs: parseDuration(flags.status_update_retry_interval!),
+    diskQuota: {
+      enforce: flags.enforce_container_disk_quota === 'true',
+      watchIntervalMs: parseDuration(flags.container_disk_watch_interval!),
+    },
   });
   const server = createAgentServer(agent, files, {}, log);
   await new Promise<void>((resolve, reject) => {

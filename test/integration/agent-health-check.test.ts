@@ -3,15 +3,15 @@
 // and a task that keeps failing its check is killed.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
-import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
 import type { HealthCheck, Offer, Resource, TaskInfo, TaskStatus } from '../../src/mesos/protocol/types.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
 import {
-  acknowledgeUpdates,
   EventLog,
+  launchOneTask,
   startNode,
   testDir,
+  type OneTaskFramework,
   type TestNode,
   waitForAgents,
 } from '../support/nodes.js';
@@ -23,7 +23,7 @@ describe('agent health checks', () => {
   let master: TestNode;
   let agent: TestNode;
   let httpPort: number;
-  const clients: SchedulerClient[] = [];
+  const frameworks: OneTaskFramework[] = [];
 
   beforeAll(async () => {
     dir = testDir('health');
@@ -46,10 +46,7 @@ describe('agent health checks', () => {
   });
 
   afterEach(async () => {
-    for (const c of clients.splice(0)) {
-      await c.call({ type: 'TEARDOWN' }).catch(() => undefined);
-      await c.close();
-    }
+    for (const f of frameworks.splice(0)) await f.close();
   });
 
   afterAll(async () => {
@@ -59,26 +56,9 @@ describe('agent health checks', () => {
   });
 
   async function launchOne(name: string, task: (offer: Offer) => TaskInfo): Promise<EventLog> {
-    const client = new SchedulerClient({
-      master: master.url,
-      frameworkInfo: { user: 'root', name },
-      reconnect: false,
-    });
-    clients.push(client);
-    const log = new EventLog(client);
-    acknowledgeUpdates(client);
-    await client.subscribe();
-    const { offers } = await log.next('OFFERS', (e) => e.offers.offers.length > 0);
-    const offer = offers.offers[0]!;
-    await client.call({
-      type: 'ACCEPT',
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{ type: 'LAUNCH', launch: { task_infos: [task(offer)] } }],
-        filters: { refuse_seconds: 0 },
-      },
-    });
-    return log;
+    const framework = await launchOneTask(master.url, name, task);
+    frameworks.push(framework);
+    return framework.log;
   }
 
   function checkedTask(

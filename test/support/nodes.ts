@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
 import { waitFor } from '../../src/util/wait.js';
-import type { SchedulerClient } from '../../src/mesos/scheduler/client.js';
-import type { SchedulerEvent } from '../../src/mesos/protocol/types.js';
+import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
+import type { Offer, SchedulerEvent, TaskInfo, TaskStatus } from '../../src/mesos/protocol/types.js';
 
 // Tests run from the sources (vitest) and the benchmarks from dist/test: either way the node is dist's.
 const MAIN = resolve(
@@ -126,4 +126,50 @@ export function acknowledgeUpdates(client: SchedulerClient): void {
       });
     }
   });
+}
+
+/** A framework of its own that launches one task on the first offer; torn down by close(). */
+export interface OneTaskFramework {
+  client: SchedulerClient;
+  log: EventLog;
+  /** The first status of `taskId` that `match` accepts. */
+  update(taskId: string, match: (s: TaskStatus) => boolean, timeoutMs?: number): Promise<TaskStatus>;
+  close(): Promise<void>;
+}
+
+export async function launchOneTask(
+  masterUrl: string,
+  name: string,
+  task: (offer: Offer) => TaskInfo,
+): Promise<OneTaskFramework> {
+  const client = new SchedulerClient({
+    master: masterUrl,
+    frameworkInfo: { user: 'root', name },
+    reconnect: false,
+  });
+  const log = new EventLog(client);
+  acknowledgeUpdates(client);
+  await client.subscribe();
+  const { offers } = await log.next('OFFERS', (e) => e.offers.offers.length > 0);
+  const offer = offers.offers[0]!;
+  await client.call({
+    type: 'ACCEPT',
+    accept: {
+      offer_ids: [offer.id],
+      operations: [{ type: 'LAUNCH', launch: { task_infos: [task(offer)] } }],
+      filters: { refuse_seconds: 0 },
+    },
+  });
+  return {
+    client,
+    log,
+    update: (taskId, match, timeoutMs = 30_000) =>
+      log
+        .next('UPDATE', (e) => e.update.status.task_id.value === taskId && match(e.update.status), timeoutMs)
+        .then((e) => e.update.status),
+    close: async () => {
+      await client.call({ type: 'TEARDOWN' }).catch(() => undefined);
+      await client.close();
+    },
+  };
 }

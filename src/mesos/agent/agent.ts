@@ -53,6 +53,8 @@ export interface AgentOptions {
   statusUpdateRetryMinMs?: number;
   registrationBackoffMs?: number;
   maxCompletedExecutorsPerFramework?: number;
+  /** The disk/du isolator: tasks over their `disk` resource are ended (--enforce_container_disk_quota). */
+  diskQuota?: { enforce: boolean; watchIntervalMs: number };
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -342,6 +344,7 @@ export class Agent implements AgentView {
         cpus: Math.max(0.01, scalarOf(info.resources ?? [], 'cpus')),
         memMb: Math.max(4, scalarOf(info.resources ?? [], 'mem')),
       },
+      ...this.diskQuotaOf(info),
       report: (status) => this.report(task, status),
       onLaunched: (container) => {
         task.container = container;
@@ -359,6 +362,13 @@ export class Agent implements AgentView {
       .catch((err: unknown) =>
         this.log.error('Task runner failed', { task: taskId, error: (err as Error).message }),
       );
+  }
+
+  private diskQuotaOf(info: TaskInfo): { diskQuota?: { quotaMb: number; intervalMs: number } } {
+    const quota = this.options.diskQuota;
+    const quotaMb = scalarOf(info.resources ?? [], 'disk');
+    if (!quota?.enforce || quotaMb <= 0) return {};
+    return { diskQuota: { quotaMb, intervalMs: quota.watchIntervalMs } };
   }
 
   private async prepareSandbox(executor: AgentExecutor, directory: string): Promise<void> {

@@ -1,7 +1,7 @@
 // The agent's resources: what --resources names, and for the rest what Mesos would detect
 // (src/slave/containerizer/containerizer.cpp): all CPUs, memory less 1 GB, disk less 5 GB, ports
 // 31000-32000.
-import { statfsSync } from 'node:fs';
+import { existsSync, statfsSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { normalizeResources, parseResources, rangesResource, scalarResource } from '../protocol/resources.js';
 import type { Resource } from '../protocol/types.js';
@@ -23,8 +23,26 @@ export function detectedDiskMb(path: string): number {
   }
 }
 
-export function agentResources(flag: string | undefined, workDir: string): Resource[] {
-  const given = flag ? parseResources(flag) : [];
+/** Whether this machine has NVIDIA GPUs Mesos's gpu/nvidia isolator could hand out. */
+export function gpusPresent(): boolean {
+  return existsSync('/dev/nvidiactl') && existsSync('/dev/nvidia0');
+}
+
+/**
+ * --resources, with what is not named detected. `gpus` are never detected (Mesos needs
+ * --isolation=gpu/nvidia for that), and named ones are dropped when the machine has no GPU, so a
+ * sandbox never offers GPUs it cannot back; `warn` says so.
+ */
+export function agentResources(
+  flag: string | undefined,
+  workDir: string,
+  opts: { hasGpus?: boolean; warn?: (msg: string) => void } = {},
+): Resource[] {
+  let given = flag ? parseResources(flag) : [];
+  if (given.some((r) => r.name === 'gpus') && !(opts.hasGpus ?? gpusPresent())) {
+    opts.warn?.('No GPU on this machine: the gpus in --resources are not offered');
+    given = given.filter((r) => r.name !== 'gpus');
+  }
   const names = new Set(given.map((r) => r.name));
   const detected: Resource[] = [];
   if (!names.has('cpus')) detected.push(scalarResource('cpus', availableParallelism()));

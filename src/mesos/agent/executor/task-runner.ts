@@ -14,6 +14,7 @@ import type {
 import type { Clock, TimerHandle } from '../../../util/clock.js';
 import type { Logger } from '../../../util/log.js';
 import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from '../containerizer/launcher.js';
+import { DiskQuotaWatcher, diskLimitationMessage } from '../containerizer/disk-quota.js';
 import {
   createHealthProbe,
   HealthChecker,
@@ -53,6 +54,13 @@ export interface TaskRunnerOptions {
   onLaunched: (container: RunningContainer) => void;
   /** Called once the container is gone, after the terminal report. */
   onTerminated: (exit: ExitInfo | null) => void;
+  /**
+   * Runs before the task starts (the fetcher: CommandInfo.uris into the sandbox). A rejection is the
+   * fetcher failing: TASK_FAILED with REASON_FETCHER_FAILED and the error's message, nothing launched.
+   */
+  fetch?: () => Promise<void>;
+  /** The disk/du isolator with --enforce_container_disk_quota: the sandbox's quota and how it is measured. */
+  diskQuota?: { quotaMb: number; intervalMs?: number; measure?: (dir: string) => Promise<number> };
 }
 
 export function gracePeriodMs(policy: KillPolicy | undefined): number | undefined {
@@ -70,6 +78,9 @@ export class TaskRunner {
   private terminated = false;
   private healthChecker: HealthChecker | null = null;
   private killedByHealthCheck = false;
+  private diskWatcher: DiskQuotaWatcher | null = null;
+  /** Bytes used when the disk quota was found exceeded (the container is then destroyed). */
+  private diskExceededBytes: number | null = null;
   /** The TASK_RUNNING report, which health updates repeat with their own `healthy` and reason. */
   private runningReport: StatusReport | null = null;
 
@@ -81,6 +92,22 @@ export class TaskRunner {
 
   async start(): Promise<void> {
     const { report, spec } = this.options;
+    if (this.options.fetch && !this.killRequested) {
+      try {
+        await this.options.fetch();
+      } catch (err) {
+        this.finish(
+          {
+            state: 'TASK_FAILED',
+            source: 'SOURCE_AGENT',
+            reason: 'REASON_FETCHER_FAILED',
+            message: `Failed to fetch all URIs for container '${spec.containerId}': ${(err as Error).message}`,
+          },
+          null,
+        );
+        return;
+      }
+    }
     report({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
     if (this.killRequested) {
       this.finish(
@@ -113,6 +140,7 @@ export class TaskRunner {
     this.options.onLaunched(container);
     // Like the command executor, checking (and its grace period) starts as the task is launched.
     this.startHealthChecks();
+    this.startDiskQuota(container);
     this.runningReport = {
       state: 'TASK_RUNNING',
       source: 'SOURCE_EXECUTOR',
@@ -128,6 +156,7 @@ export class TaskRunner {
     if (this.killRequested) this.signalKill();
     const exit = await container.exited;
     this.healthChecker?.stop();
+    this.diskWatcher?.stop();
     this.completionTimer?.cancel();
     this.killTimer?.cancel();
     this.finish(this.terminalReport(exit), exit);
@@ -169,6 +198,29 @@ export class TaskRunner {
       onStatus: (status) => this.healthChanged(status),
     });
     this.healthChecker.start();
+  }
+
+  private startDiskQuota(container: RunningContainer): void {
+    const quota = this.options.diskQuota;
+    if (!quota) return;
+    this.diskWatcher = new DiskQuotaWatcher({
+      dir: this.options.spec.cwd,
+      quotaMb: quota.quotaMb,
+      clock: this.options.clock,
+      ...(quota.intervalMs !== undefined ? { intervalMs: quota.intervalMs } : {}),
+      ...(quota.measure ? { measure: quota.measure } : {}),
+      onExceeded: (used) => {
+        if (this.terminated) return;
+        this.diskExceededBytes = used;
+        this.options.log.info('Container exceeded its disk quota; destroying it', {
+          container: this.options.spec.containerId,
+          usedBytes: used,
+          quotaMb: quota.quotaMb,
+        });
+        this.destroy(container);
+      },
+    });
+    this.diskWatcher.start();
   }
 
   private healthChanged(status: HealthStatus): void {
@@ -219,6 +271,16 @@ export class TaskRunner {
         limitation: {
           resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: this.options.spec.memMb } }],
         },
+      };
+    }
+    if (this.diskExceededBytes !== null && this.options.diskQuota) {
+      const quotaMb = this.options.diskQuota.quotaMb;
+      return {
+        state: 'TASK_FAILED',
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_CONTAINER_LIMITATION_DISK',
+        message: diskLimitationMessage(this.diskExceededBytes, quotaMb),
+        limitation: { resources: [{ name: 'disk', type: 'SCALAR', scalar: { value: quotaMb } }] },
       };
     }
     if (this.completionReached) {

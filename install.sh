@@ -61,7 +61,7 @@ say "Node.js $(node --version): ok"
 
 # ---- apt packages ----
 # python3 serves the example apps (http.server) and openssl makes test certificates.
-packages=(zookeeper default-jre-headless util-linux procps python3 openssl)
+packages=(zookeeper default-jre-headless util-linux procps python3 openssl unzip)
 # The Docker driver builds its node image from Debian's packages (no registry needed): debootstrap.
 [ "${with_docker}" -eq 1 ] && packages+=(docker.io debootstrap)
 missing=()

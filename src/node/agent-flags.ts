@@ -28,6 +28,15 @@ export const AGENT_FLAGS: FlagSpecs = {
     default: 'true',
   },
   container_disk_watch_interval: { help: 'How often sandboxes are measured (du)', default: '15secs' },
+  fetcher_cache_dir: {
+    help: 'Where the fetcher caches URIs with cache: true (default: <work_dir>/fetch-cache)',
+  },
+  fetcher_cache_size: {
+    help: 'Most the fetcher cache holds (least recently used goes first)',
+    default: '2GB',
+  },
+  fetcher_stall_timeout: { help: 'A download that receives nothing this long fails', default: '1mins' },
+  docker_socket: { help: 'The Docker daemon DOCKER tasks run on', default: '/var/run/docker.sock' },
   registration_backoff_factor: { help: 'Backoff factor for (re-)registration attempts', default: '250ms' },
   status_update_retry_interval: { help: 'First retry of an unacknowledged status update', default: '10secs' },
   log_file: { help: 'Write the structured log here (stderr otherwise)' },

@@ -14,11 +14,21 @@ import { systemClock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import type { Logger } from '../util/log.js';
 import { FlagError, intFlag } from './flags.js';
+import { parseBytes } from '../util/bytes.js';
+import { resetFetcherCache } from '../mesos/agent/fetcher/fetcher.js';
 
 export interface RunningAgent {
   agent: Agent;
   server: Server;
   stop(): Promise<void>;
+}
+
+function bytesFlag(flags: Record<string, string>, name: string): number {
+  try {
+    return parseBytes(flags[name]!);
+  } catch (err) {
+    throw new FlagError(`Flag '--${name}': ${(err as Error).message}`);
+  }
 }
 
 function launcherIsolation(flag: string): 'auto' | 'linux' | 'posix' {
@@ -49,6 +59,9 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
   const files = new FilesService();
   if (flags.log_file) files.attach('/slave/log', flags.log_file);
   const detector = await createMasterDetector(flags.master, { connectTimeoutMs: null });
+  const fetcherCacheDir = flags.fetcher_cache_dir ?? join(workDir, 'fetch-cache');
+  // As Mesos: the fetcher cache starts empty with every agent start.
+  await resetFetcherCache(fetcherCacheDir);
   const agent = new Agent({
     hostname,
     port,
@@ -70,6 +83,12 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
     files,
     registrationBackoffMs: parseDuration(flags.registration_backoff_factor!),
     statusUpdateRetryMinMs: parseDuration(flags.status_update_retry_interval!),
+    fetcher: {
+      cacheDir: fetcherCacheDir,
+      cacheSizeBytes: bytesFlag(flags, 'fetcher_cache_size'),
+      stallTimeoutMs: parseDuration(flags.fetcher_stall_timeout!),
+    },
+    dockerSocket: flags.docker_socket!,
     diskQuota: {
       enforce: flags.enforce_container_disk_quota === 'true',
       watchIntervalMs: parseDuration(flags.container_disk_watch_interval!),

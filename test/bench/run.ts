@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark and prints one table, each figure beside the one to beat.
 import { benchAllocator } from './allocator.js';
 import { benchChronos } from './chronos.js';
+import { benchContainers } from './containers.js';
 import { benchLaunch } from './launch.js';
 import { benchLauncher } from './launcher.js';
 import { benchMarathon } from './marathon.js';
@@ -14,6 +15,7 @@ const benches: Array<[string, () => Promise<BenchRow[]>]> = [
   ['up', benchUp],
   ['marathon', benchMarathon],
   ['chronos', benchChronos],
+  ['containers', benchContainers],
 ];
 
 const only = process.argv.slice(2);

@@ -9,11 +9,10 @@ import { waitFor } from '../../src/util/wait.js';
 import {
   EventLog,
   launchOneTask,
-  startNode,
+  startMasterAndAgent,
   testDir,
   type OneTaskFramework,
   type TestNode,
-  waitForAgents,
 } from '../support/nodes.js';
 
 const HEALTH_REASON = 'REASON_TASK_HEALTH_CHECK_STATUS_UPDATED';
@@ -27,22 +26,10 @@ describe('agent health checks', () => {
 
   beforeAll(async () => {
     dir = testDir('health');
-    const masterPort = await freePort();
-    const agentPort = await freePort();
     httpPort = await freePort();
-    master = await startNode('master', { port: String(masterPort), allocation_interval: '100ms' }, dir);
-    agent = await startNode(
-      'agent',
-      {
-        port: String(agentPort),
-        master: `127.0.0.1:${masterPort}`,
-        resources: `cpus:4;mem:2048;disk:4096;ports:[${httpPort}-${httpPort}]`,
-        work_dir: `${dir}/agent`,
-        registration_backoff_factor: '50ms',
-      },
-      dir,
-    );
-    await waitForAgents(master.url, 1);
+    ({ master, agent } = await startMasterAndAgent(dir, {
+      resources: `cpus:4;mem:2048;disk:4096;ports:[${httpPort}-${httpPort}]`,
+    }));
   });
 
   afterEach(async () => {

@@ -1,6 +1,8 @@
 // What the agent does around a task's sandbox, seen by a framework on a real master and agent: the
 // disk/du isolator ending a task that writes past its disk resource, and the fetcher putting
 // CommandInfo.uris into the sandbox before the task starts (or failing the task when it cannot).
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -8,11 +10,10 @@ import type { CommandURI, Offer, TaskInfo } from '../../src/mesos/protocol/types
 import { freePort } from '../../src/util/net.js';
 import {
   launchOneTask,
-  startNode,
+  startMasterAndAgent,
   testDir,
   type OneTaskFramework,
   type TestNode,
-  waitForAgents,
 } from '../support/nodes.js';
 
 describe('agent sandboxes: disk quota and fetcher', () => {
@@ -25,27 +26,19 @@ describe('agent sandboxes: disk quota and fetcher', () => {
 
   beforeAll(async () => {
     dir = testDir('sandbox');
-    const masterPort = await freePort();
-    master = await startNode('master', { port: String(masterPort), allocation_interval: '100ms' }, dir);
-    agent = await startNode(
-      'agent',
-      {
-        port: String(await freePort()),
-        master: `127.0.0.1:${masterPort}`,
-        resources: 'cpus:4;mem:2048;disk:4096',
-        work_dir: `${dir}/agent`,
-        registration_backoff_factor: '50ms',
-        container_disk_watch_interval: '200ms',
-      },
-      dir,
-    );
-    await waitForAgents(master.url, 1);
+    ({ master, agent } = await startMasterAndAgent(dir, {
+      resources: 'cpus:4;mem:2048;disk:4096',
+      container_disk_watch_interval: '200ms',
+    }));
+    // An archive holding data/readme.txt, served next to a script.
+    mkdirSync(`${dir}/archive/data`, { recursive: true });
+    writeFileSync(`${dir}/archive/data/readme.txt`, 'fetched\n');
+    execFileSync('tar', ['-czf', `${dir}/data.tar.gz`, '-C', `${dir}/archive`, 'data']);
+    const archive = readFileSync(`${dir}/data.tar.gz`);
     files = createServer((req, res) => {
-      if (req.url === '/hello.sh') {
-        res.end('#!/bin/sh\necho hello from a fetched script\n');
-        return;
-      }
-      res.writeHead(404).end('no such file');
+      if (req.url === '/hello.sh') res.end('#!/bin/sh\necho hello from a fetched script\n');
+      else if (req.url === '/data.tar.gz') res.end(archive);
+      else res.writeHead(404).end('no such file');
     });
     const port = await freePort();
     await new Promise<void>((resolve) => files.listen(port, '127.0.0.1', resolve));
@@ -102,5 +95,30 @@ describe('agent sandboxes: disk quota and fetcher', () => {
     );
     await fw.update('small', (s) => s.state === 'TASK_FINISHED');
     expect(fw.log.updates('small').map((s) => s.state)).not.toContain('TASK_FAILED');
+  });
+
+  it('fetches URIs into the sandbox before the task starts: executable, and an archive extracted', async () => {
+    const fw = await launch('fetching', (offer) =>
+      task(offer, 'fetched', './hello.sh > out && test -f data/readme.txt', 5, [
+        { value: `${filesUrl}/hello.sh`, executable: true },
+        { value: `${filesUrl}/data.tar.gz`, extract: true },
+      ]),
+    );
+    const finished = await fw.update(
+      'fetched',
+      (s) => s.state === 'TASK_FINISHED' || s.state === 'TASK_FAILED',
+    );
+    expect(finished.state, finished.message).toBe('TASK_FINISHED');
+  });
+
+  it('fails a task whose URI cannot be fetched, with the fetcher’s reason, before it starts', async () => {
+    const fw = await launch('fetch-404', (offer) =>
+      task(offer, 'unfetchable', 'true', 5, [{ value: `${filesUrl}/missing.tgz` }]),
+    );
+    const failed = await fw.update('unfetchable', (s) => s.state === 'TASK_FAILED');
+    expect(failed).toMatchObject({ source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
+    expect(failed.message).toContain(`Failed to fetch '${filesUrl}/missing.tgz'`);
+    expect(failed.message).toContain('404');
+    expect(fw.log.updates('unfetchable').map((s) => s.state)).toEqual(['TASK_FAILED']);
   });
 });

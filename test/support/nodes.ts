@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
+import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
 import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
 import type { Offer, SchedulerEvent, TaskInfo, TaskStatus } from '../../src/mesos/protocol/types.js';
@@ -172,4 +173,29 @@ export async function launchOneTask(
       await client.close();
     },
   };
+}
+
+/** A master (100 ms allocations) and one registered agent in `dir`; `agentFlags` add to or override the agent's. */
+export async function startMasterAndAgent(
+  dir: string,
+  agentFlags: Record<string, string>,
+): Promise<{ master: TestNode; agent: TestNode }> {
+  const master = await startNode(
+    'master',
+    { port: String(await freePort()), allocation_interval: '100ms' },
+    dir,
+  );
+  const agent = await startNode(
+    'agent',
+    {
+      port: String(await freePort()),
+      master: master.url,
+      work_dir: `${dir}/agent`,
+      registration_backoff_factor: '50ms',
+      ...agentFlags,
+    },
+    dir,
+  );
+  await waitForAgents(master.url, 1);
+  return { master, agent };
 }

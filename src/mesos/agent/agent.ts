@@ -9,6 +9,7 @@ import { scalarOf } from '../protocol/resources.js';
 import {
   isTerminalState,
   type AgentInfo,
+  type CommandURI,
   type ExecutorInfo,
   type FrameworkInfo,
   type Resource,
@@ -20,6 +21,8 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import type { ContainerLauncher, ContainerStatistics, RunningContainer } from './containerizer/launcher.js';
 import { TaskRunner, gracePeriodMs, type StatusReport } from './executor/task-runner.js';
+import { connectDocker, DockerLauncher, type DockerLaunchSpec } from './containerizer/docker-launcher.js';
+import { fetchUris } from './fetcher/fetcher.js';
 import { inheritedEnvironment, taskEnvironment } from './executor/task-env.js';
 import { MasterLink } from './master-link.js';
 import {
@@ -55,6 +58,10 @@ export interface AgentOptions {
   maxCompletedExecutorsPerFramework?: number;
   /** The disk/du isolator: tasks over their `disk` resource are ended (--enforce_container_disk_quota). */
   diskQuota?: { enforce: boolean; watchIntervalMs: number };
+  /** The fetcher's cache and timeouts (--fetcher_cache_dir, --fetcher_cache_size, --fetcher_stall_timeout). */
+  fetcher?: { cacheDir: string; cacheSizeBytes: number; stallTimeoutMs: number };
+  /** The Docker daemon DOCKER tasks run on (--docker_socket); connected at the first such task. */
+  dockerSocket?: string;
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -80,6 +87,7 @@ export class Agent implements AgentView {
   private readonly link: MasterLink;
   private readonly updates: StatusUpdateManager;
   private readonly runners = new Map<string, TaskRunner>();
+  private docker: Promise<DockerLauncher> | null = null;
   private readonly shuttingDown = new Set<string>();
   private readonly containers = new Map<string, RunningContainer>();
   private readonly clock: Clock;
@@ -316,8 +324,38 @@ export class Agent implements AgentView {
     const command = info.command ?? executor.info.command ?? {};
     const containerId =
       executor.kind === 'command' ? executor.containerId : `${executor.containerId}.${randomUUID()}`;
+    const container = info.container ?? executor.info.container;
+    const env = taskEnvironment(info, {
+      frameworkId: fw.id,
+      executorId: executor.id,
+      agentId: this.agentId!,
+      agentHost: this.hostname,
+      agentPort: this.port,
+      sandbox: directory,
+      // A Docker task keeps its image's PATH and HOME.
+      inherited: container?.type === 'DOCKER' ? {} : inheritedEnvironment(),
+    });
+    const launcher =
+      container?.type === 'DOCKER'
+        ? this.dockerLauncherFor({
+            containerId,
+            container,
+            command,
+            env,
+            resources: info.resources ?? [],
+            ...(info.limits ? { limits: info.limits } : {}),
+            sandbox: directory,
+            stdoutPath: `${directory}/stdout`,
+            stderrPath: `${directory}/stderr`,
+            agentId: this.agentId!,
+            frameworkId: fw.id,
+            executorId: executor.id,
+            taskId,
+          })
+        : this.options.launcher;
+    const uris = command.uris ?? [];
     const runner = new TaskRunner({
-      launcher: this.options.launcher,
+      launcher,
       clock: this.clock,
       log: this.log,
       killingState: (fw.info.capabilities ?? []).some((c) => c.type === 'TASK_KILLING_STATE'),
@@ -329,15 +367,7 @@ export class Agent implements AgentView {
         shell: command.shell ?? true,
         ...(command.value !== undefined ? { value: command.value } : {}),
         ...(command.arguments ? { arguments: command.arguments } : {}),
-        env: taskEnvironment(info, {
-          frameworkId: fw.id,
-          executorId: executor.id,
-          agentId: this.agentId!,
-          agentHost: this.hostname,
-          agentPort: this.port,
-          sandbox: directory,
-          inherited: inheritedEnvironment(),
-        }),
+        env,
         cwd: directory,
         stdoutPath: `${directory}/stdout`,
         stderrPath: `${directory}/stderr`,
@@ -345,6 +375,11 @@ export class Agent implements AgentView {
         memMb: Math.max(4, scalarOf(info.resources ?? [], 'mem')),
       },
       ...this.diskQuotaOf(info),
+      ...(uris.length > 0
+        ? {
+            fetch: (signal: AbortSignal) => this.fetch(uris, directory, command.user ?? fw.info.user, signal),
+          }
+        : {}),
       report: (status) => this.report(task, status),
       onLaunched: (container) => {
         task.container = container;
@@ -362,6 +397,42 @@ export class Agent implements AgentView {
       .catch((err: unknown) =>
         this.log.error('Task runner failed', { task: taskId, error: (err as Error).message }),
       );
+  }
+
+  private async fetch(
+    uris: CommandURI[],
+    sandboxDir: string,
+    user: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const fetcher = this.options.fetcher;
+    await fetchUris(uris, {
+      sandboxDir,
+      cacheDir: fetcher?.cacheDir ?? `${this.workDir}/fetch-cache`,
+      log: this.log,
+      user,
+      signal,
+      ...(fetcher ? { cacheSizeBytes: fetcher.cacheSizeBytes, stallTimeoutMs: fetcher.stallTimeoutMs } : {}),
+    });
+  }
+
+  /** The Docker containerizer for one task; the daemon is connected at the first DOCKER task. */
+  private dockerLauncherFor(spec: DockerLaunchSpec): ContainerLauncher {
+    return {
+      isolation: 'docker',
+      enforcing: true,
+      launch: async () => {
+        this.docker ??= connectDocker(this.options.dockerSocket).then(
+          (docker) => new DockerLauncher({ docker, log: this.log }),
+        );
+        // A daemon that is not there fails this task (and the next one tries again).
+        const docker = await this.docker.catch((err: unknown) => {
+          this.docker = null;
+          throw err;
+        });
+        return docker.launch(spec);
+      },
+    };
   }
 
   private diskQuotaOf(info: TaskInfo): { diskQuota?: { quotaMb: number; intervalMs: number } } {

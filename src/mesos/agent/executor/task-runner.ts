@@ -55,10 +55,11 @@ export interface TaskRunnerOptions {
   /** Called once the container is gone, after the terminal report. */
   onTerminated: (exit: ExitInfo | null) => void;
   /**
-   * Runs before the task starts (the fetcher: CommandInfo.uris into the sandbox). A rejection is the
-   * fetcher failing: TASK_FAILED with REASON_FETCHER_FAILED and the error's message, nothing launched.
+   * Runs before the task starts (the fetcher: CommandInfo.uris into the sandbox); a kill aborts it.
+   * A rejection fails the task as Mesos does: TASK_FAILED, REASON_CONTAINER_LAUNCH_FAILED, with the
+   * fetcher's reason in the message; nothing is launched.
    */
-  fetch?: () => Promise<void>;
+  fetch?: (signal: AbortSignal) => Promise<void>;
   /** The disk/du isolator with --enforce_container_disk_quota: the sandbox's quota and how it is measured. */
   diskQuota?: { quotaMb: number; intervalMs?: number; measure?: (dir: string) => Promise<number> };
 }
@@ -79,6 +80,7 @@ export class TaskRunner {
   private healthChecker: HealthChecker | null = null;
   private killedByHealthCheck = false;
   private diskWatcher: DiskQuotaWatcher | null = null;
+  private readonly fetchAbort = new AbortController();
   /** Bytes used when the disk quota was found exceeded (the container is then destroyed). */
   private diskExceededBytes: number | null = null;
   /** The TASK_RUNNING report, which health updates repeat with their own `healthy` and reason. */
@@ -94,18 +96,20 @@ export class TaskRunner {
     const { report, spec } = this.options;
     if (this.options.fetch && !this.killRequested) {
       try {
-        await this.options.fetch();
+        await this.options.fetch(this.fetchAbort.signal);
       } catch (err) {
-        this.finish(
-          {
-            state: 'TASK_FAILED',
-            source: 'SOURCE_AGENT',
-            reason: 'REASON_FETCHER_FAILED',
-            message: `Failed to fetch all URIs for container '${spec.containerId}': ${(err as Error).message}`,
-          },
-          null,
-        );
-        return;
+        if (!this.killRequested) {
+          this.finish(
+            {
+              state: 'TASK_FAILED',
+              source: 'SOURCE_AGENT',
+              reason: 'REASON_CONTAINER_LAUNCH_FAILED',
+              message: `Failed to launch container: Failed to fetch all URIs for container '${spec.containerId}': ${(err as Error).message}`,
+            },
+            null,
+          );
+          return;
+        }
       }
     }
     report({ state: 'TASK_STARTING', source: 'SOURCE_EXECUTOR' });
@@ -170,6 +174,7 @@ export class TaskRunner {
     this.killDeadline = deadline;
     const first = !this.killRequested;
     this.killRequested = true;
+    this.fetchAbort.abort(new Error('Container destroyed during fetching'));
     // As in the command executor: a task being killed is no longer checked, nor timed out.
     this.healthChecker?.stop();
     if (!this.completionReached) this.completionTimer?.cancel();

@@ -7,9 +7,8 @@ import { rm } from 'node:fs/promises';
 import Docker from 'dockerode';
 import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
 import type { ContainerInfo, Offer, SchedulerEvent, TaskInfo } from '../../src/mesos/protocol/types.js';
-import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
-import { startNode, testDir, waitForAgents } from '../support/nodes.js';
+import { startMasterAndAgent, testDir } from '../support/nodes.js';
 import type { BenchRow } from './types.js';
 
 const DOCKER_IMAGE = 'mesos-sandbox-base:bookworm';
@@ -39,21 +38,7 @@ async function dockerImagePresent(): Promise<boolean> {
 
 export async function benchContainers(): Promise<BenchRow[]> {
   const dir = testDir('bench-containers');
-  const master = await startNode(
-    'master',
-    { port: String(await freePort()), allocation_interval: '100ms' },
-    dir,
-  );
-  const agent = await startNode(
-    'agent',
-    {
-      port: String(await freePort()),
-      master: master.url,
-      resources: 'cpus:16;mem:16384;disk:8192',
-      work_dir: `${dir}/agent`,
-    },
-    dir,
-  );
+  const { master, agent } = await startMasterAndAgent(dir, { resources: 'cpus:16;mem:16384;disk:8192' });
   const client = new SchedulerClient({
     master: master.url,
     frameworkInfo: { user: 'root', name: 'bench-containers' },
@@ -113,7 +98,6 @@ export async function benchContainers(): Promise<BenchRow[]> {
   };
 
   try {
-    await waitForAgents(master.url, 1);
     await client.subscribe();
     const rows: BenchRow[] = [];
     const command = await cycle('command', 100);

@@ -13,22 +13,14 @@ import { formatResources, parseAttributes } from '../mesos/protocol/resources.js
 import { systemClock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import type { Logger } from '../util/log.js';
-import { FlagError, intFlag } from './flags.js';
-import { parseBytes } from '../util/bytes.js';
+import { bytesFlag, FlagError, intFlag } from './flags.js';
+import { listen } from './node-io.js';
 import { resetFetcherCache } from '../mesos/agent/fetcher/fetcher.js';
 
 export interface RunningAgent {
   agent: Agent;
   server: Server;
   stop(): Promise<void>;
-}
-
-function bytesFlag(flags: Record<string, string>, name: string): number {
-  try {
-    return parseBytes(flags[name]!);
-  } catch (err) {
-    throw new FlagError(`Flag '--${name}': ${(err as Error).message}`);
-  }
 }
 
 function launcherIsolation(flag: string): 'auto' | 'linux' | 'posix' {
@@ -95,10 +87,7 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
     },
   });
   const server = createAgentServer(agent, files, {}, log);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, ip, () => resolve());
-  });
+  await listen(server, port, ip);
   server.requestTimeout = 0;
   await agent.start();
   log.info('Agent listening', {

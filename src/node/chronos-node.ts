@@ -5,35 +5,22 @@ import type { Server } from 'node:http';
 import { createChronosServer } from '../chronos/api/http-server.js';
 import { ChronosRuntime, type ChronosConfig } from '../chronos/core/runtime.js';
 import { ChronosStore } from '../chronos/storage/zk-store.js';
-import { ZkClient } from '../zookeeper/client.js';
-import { parseZkUrl } from '../zookeeper/url.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { FlagError, intFlag } from './flags.js';
+import { intFlag, positiveNumberFlag } from './flags.js';
 import { FrameworkElection } from './framework-election.js';
+import { frameworkNodeAddress } from './framework-flags.js';
+import { connectZooKeeper, listen } from './node-io.js';
 
 export interface RunningChronos {
   server: Server;
   stop(): Promise<void>;
 }
 
-function positiveNumberFlag(flags: Record<string, string>, name: string): number {
-  const v = Number(flags[name]);
-  if (!Number.isFinite(v) || v <= 0)
-    throw new FlagError(`Flag '--${name}' must be a positive number, not '${flags[name]}'`);
-  return v;
-}
-
 export async function runChronosNode(flags: Record<string, string>, log: Logger): Promise<RunningChronos> {
-  if (!flags.master) throw new FlagError('--master is required (e.g. zk://127.0.0.1:2181/mesos)');
-  const ip = flags.ip!;
-  const port = intFlag(flags, 'port');
-  const hostname = flags.hostname ?? ip;
-  const self = `${hostname}:${port}`;
-  const ha = flags.disable_ha !== 'true';
-  const zkUrl = parseZkUrl(flags.zk!);
+  const { master, ip, port, hostname, self, ha, zkUrl } = frameworkNodeAddress(flags);
   const config: ChronosConfig = {
-    master: flags.master,
+    master,
     frameworkName: flags.mesos_framework_name!,
     mesosRole: flags.mesos_role!,
     hostname,
@@ -52,11 +39,7 @@ export async function runChronosNode(flags: Record<string, string>, log: Logger)
     ...(flags.webui_url ? { webuiUrl: flags.webui_url } : {}),
   };
 
-  const zk = await ZkClient.connect(zkUrl.connectionString, {
-    connectTimeoutMs: null,
-    sessionTimeoutMs: intFlag(flags, 'zk_session_timeout'),
-    ...(zkUrl.auth ? { auth: zkUrl.auth } : {}),
-  });
+  const zk = await connectZooKeeper(zkUrl, intFlag(flags, 'zk_session_timeout'));
   const election: FrameworkElection = new FrameworkElection({
     zk,
     path: `${zkUrl.path === '/' ? '' : zkUrl.path}/candidate`,
@@ -80,10 +63,7 @@ export async function runChronosNode(flags: Record<string, string>, log: Logger)
   });
 
   const server = createChronosServer(runtime, { log, self });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, ip, () => resolve());
-  });
+  await listen(server, port, ip);
   log.info('Chronos listening', { url: `http://${self}`, ha });
 
   await election.start();

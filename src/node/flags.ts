@@ -1,5 +1,7 @@
 // Mesos-style command-line flags (`--name=value`, `--name value`, `--flag`, `--no-flag`), checked
 // against the flags a role knows so a typo is an error, not a silent default.
+import { parseBytes } from '../util/bytes.js';
+
 export interface FlagSpec {
   /** Shown in --help. */
   help: string;
@@ -62,4 +64,20 @@ export function intFlag(values: Record<string, string>, name: string): number {
   if (!Number.isInteger(v) || v < 0)
     throw new FlagError(`Flag '--${name}' must be a non-negative integer, not '${values[name]}'`);
   return v;
+}
+
+export function positiveNumberFlag(flags: Record<string, string>, name: string): number {
+  const v = Number(flags[name]);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new FlagError(`Flag '--${name}' must be a positive number, not '${flags[name]}'`);
+  return v;
+}
+
+/** A Mesos byte size flag (`2GB`, `512MB`). */
+export function bytesFlag(flags: Record<string, string>, name: string): number {
+  try {
+    return parseBytes(flags[name]!);
+  } catch (err) {
+    throw new FlagError(`Flag '--${name}': ${(err as Error).message}`);
+  }
 }

@@ -1,6 +1,7 @@
 // The flags every framework node (Marathon, Chronos) takes alike: where Mesos and ZooKeeper are, where
 // it listens, HA and logging. Each framework adds its own (see marathon-flags.ts, chronos-flags.ts).
-import type { FlagSpecs } from './flags.js';
+import { parseZkUrl, type ZkUrl } from '../zookeeper/url.js';
+import { FlagError, intFlag, type FlagSpecs } from './flags.js';
 
 export function frameworkNodeFlags(framework: string, defaultPort: number, zkUse: string): FlagSpecs {
   const name = framework.toLowerCase();
@@ -24,5 +25,33 @@ export function frameworkNodeFlags(framework: string, defaultPort: number, zkUse
     webui_url: { help: 'The URL Mesos shows for this framework' },
     log_file: { help: 'Write the structured log here (stderr otherwise)' },
     log_level: { help: 'debug, info, warn or error', default: 'info' },
+  };
+}
+
+/** Where a framework node listens and how it finds the others, read from the shared flags. */
+export interface FrameworkNodeAddress {
+  master: string;
+  ip: string;
+  port: number;
+  hostname: string;
+  /** `hostname:port`: what it advertises to Mesos and to the other instances. */
+  self: string;
+  ha: boolean;
+  zkUrl: ZkUrl;
+}
+
+export function frameworkNodeAddress(flags: Record<string, string>): FrameworkNodeAddress {
+  if (!flags.master) throw new FlagError('--master is required (e.g. zk://127.0.0.1:2181/mesos)');
+  const ip = flags.ip!;
+  const port = intFlag(flags, 'port');
+  const hostname = flags.hostname ?? ip;
+  return {
+    master: flags.master,
+    ip,
+    port,
+    hostname,
+    self: `${hostname}:${port}`,
+    ha: flags.disable_ha !== 'true',
+    zkUrl: parseZkUrl(flags.zk!),
   };
 }

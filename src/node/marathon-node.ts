@@ -10,12 +10,12 @@ import { EventBus } from '../marathon/events/event-bus.js';
 import { MarathonRuntime, type MarathonConfig } from '../marathon/core/runtime.js';
 import type { MarathonService } from '../marathon/service.js';
 import { MarathonStore } from '../marathon/storage/zk-store.js';
-import { ZkClient } from '../zookeeper/client.js';
-import { parseZkUrl } from '../zookeeper/url.js';
 import { systemClock } from '../util/clock.js';
 import type { Logger } from '../util/log.js';
-import { FlagError, intFlag } from './flags.js';
+import { intFlag } from './flags.js';
 import { FrameworkElection } from './framework-election.js';
+import { frameworkNodeAddress } from './framework-flags.js';
+import { connectZooKeeper, listen } from './node-io.js';
 
 export interface RunningMarathon {
   server: Server;
@@ -23,15 +23,9 @@ export interface RunningMarathon {
 }
 
 export async function runMarathonNode(flags: Record<string, string>, log: Logger): Promise<RunningMarathon> {
-  if (!flags.master) throw new FlagError('--master is required (e.g. zk://127.0.0.1:2181/mesos)');
-  const ip = flags.ip!;
-  const port = intFlag(flags, 'port');
-  const hostname = flags.hostname ?? ip;
-  const self = `${hostname}:${port}`;
-  const ha = flags.disable_ha !== 'true';
-  const zkUrl = parseZkUrl(flags.zk!);
+  const { master, ip, port, hostname, self, ha, zkUrl } = frameworkNodeAddress(flags);
   const config: MarathonConfig = {
-    master: flags.master,
+    master,
     zk: flags.zk!,
     frameworkName: flags.framework_name!,
     mesosRole: flags.mesos_role!,
@@ -47,11 +41,7 @@ export async function runMarathonNode(flags: Record<string, string>, log: Logger
     ...(flags.webui_url ? { webuiUrl: flags.webui_url } : {}),
   };
 
-  const zk = await ZkClient.connect(zkUrl.connectionString, {
-    connectTimeoutMs: null,
-    sessionTimeoutMs: config.zkSessionTimeoutMs,
-    ...(zkUrl.auth ? { auth: zkUrl.auth } : {}),
-  });
+  const zk = await connectZooKeeper(zkUrl, config.zkSessionTimeoutMs);
   const election: FrameworkElection = new FrameworkElection({
     zk,
     path: `${zkUrl.path === '/' ? '' : zkUrl.path}/leader-curator`,
@@ -91,10 +81,7 @@ export async function runMarathonNode(flags: Record<string, string>, log: Logger
   });
 
   const server = createMarathonServer(service, { log, self });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, ip, () => resolve());
-  });
+  await listen(server, port, ip);
   server.requestTimeout = 0;
   log.info('Marathon listening', { url: `http://${self}`, ha });
 

@@ -8,12 +8,13 @@ import { Master } from '../mesos/master/master.js';
 import { createMasterServer } from '../mesos/master/http-server.js';
 import { MESOS_VERSION } from '../mesos/master/model.js';
 import { LeaderContender, LeaderDetector } from '../zookeeper/election.js';
-import { ZkClient } from '../zookeeper/client.js';
+import type { ZkClient } from '../zookeeper/client.js';
 import { parseZkUrl } from '../zookeeper/url.js';
 import { systemClock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import type { Logger } from '../util/log.js';
 import { FlagError, intFlag } from './flags.js';
+import { connectZooKeeper, listen } from './node-io.js';
 
 export interface RunningMaster {
   master: Master;
@@ -54,12 +55,9 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
 
   if (flags.weights) master.updateWeights(parseWeights(flags.weights));
 
-  const listen = async (): Promise<Server> => {
+  const serve = async (): Promise<Server> => {
     const server = createMasterServer(master, log);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, ip, () => resolve());
-    });
+    await listen(server, port, ip);
     // Long-lived streams must not be cut by Node's request timeouts.
     server.requestTimeout = 0;
     server.headersTimeout = 60_000;
@@ -72,11 +70,7 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
   let contender: LeaderContender | null = null;
   if (flags.zk) {
     const url = parseZkUrl(flags.zk);
-    zk = await ZkClient.connect(url.connectionString, {
-      connectTimeoutMs: null,
-      sessionTimeoutMs: parseDuration(flags.zk_session_timeout!),
-      ...(url.auth ? { auth: url.auth } : {}),
-    });
+    zk = await connectZooKeeper(url, parseDuration(flags.zk_session_timeout!));
     detector = new LeaderDetector(zk, url.path);
     detector.onChange((leader) => {
       if (!leader) return master.setLeader(undefined);
@@ -89,7 +83,7 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
     // Learn the current leader before answering anything, so a standby redirects from its first
     // request instead of saying there is no leader.
     await detector.start();
-    server = await listen();
+    server = await serve();
     contender = new LeaderContender(zk, url.path, JSON.stringify(info));
     const znode = await contender.contend();
     log.info('Contending for leadership', { zk: flags.zk, znode });
@@ -100,7 +94,7 @@ export async function runMasterNode(flags: Record<string, string>, log: Logger):
       process.exit(1);
     });
   } else {
-    server = await listen();
+    server = await serve();
     master.becomeLeader();
   }
 

@@ -46,17 +46,10 @@ export class RunQueue {
 
   /** Shows each run to `decide`, high priority first; taken and dropped runs leave the queue. */
   drain(decide: (run: QueuedRun) => RunDecision): void {
-    for (const queue of [this.high, this.normal]) {
-      for (const run of [...queue]) {
-        if (decide(run) !== 'keep') this.remove(run);
-      }
-    }
+    this.retain((run) => decide(run) === 'keep');
   }
 
-  private remove(run: QueuedRun): void {
-    this.retain((r) => r !== run);
-  }
-
+  /** Keeps the runs `keep` accepts, visiting the high-priority queue first, each in order. */
   private retain(keep: (run: QueuedRun) => boolean): void {
     const kept = (queue: QueuedRun[]): QueuedRun[] =>
       queue.filter((run) => {

@@ -37,6 +37,11 @@ export const AGENT_FLAGS: FlagSpecs = {
   },
   fetcher_stall_timeout: { help: 'A download that receives nothing this long fails', default: '1mins' },
   docker_socket: { help: 'The Docker daemon DOCKER tasks run on', default: '/var/run/docker.sock' },
+  docker_agent_container: {
+    help: 'The container this agent runs in on the --docker_socket daemon: HOST-network DOCKER tasks share its network namespace, and the agent publishes the port mappings of tasks on --docker_bridge_network itself',
+  },
+  docker_bridge_network: { help: "The Docker network BRIDGE tasks join instead of Docker's default bridge" },
+  docker_task_labels: { help: 'Labels for every DOCKER task container, as a JSON object of strings' },
   registration_backoff_factor: { help: 'Backoff factor for (re-)registration attempts', default: '250ms' },
   status_update_retry_interval: { help: 'First retry of an unacknowledged status update', default: '10secs' },
   log_file: { help: 'Write the structured log here (stderr otherwise)' },

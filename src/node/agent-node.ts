@@ -14,6 +14,7 @@ import { systemClock } from '../util/clock.js';
 import { parseDuration } from '../util/duration.js';
 import type { Logger } from '../util/log.js';
 import { bytesFlag, FlagError, intFlag } from './flags.js';
+import { dockerPlacementFromFlags, type DockerPlacement } from '../mesos/agent/containerizer/docker-spec.js';
 import { listen } from './node-io.js';
 import { resetFetcherCache } from '../mesos/agent/fetcher/fetcher.js';
 
@@ -81,6 +82,7 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
       stallTimeoutMs: parseDuration(flags.fetcher_stall_timeout!),
     },
     dockerSocket: flags.docker_socket!,
+    dockerPlacement: placementOf(flags),
     diskQuota: {
       enforce: flags.enforce_container_disk_quota === 'true',
       watchIntervalMs: parseDuration(flags.container_disk_watch_interval!),
@@ -105,4 +107,13 @@ export async function runAgentNode(flags: Record<string, string>, log: Logger): 
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Where DOCKER tasks go when the agent itself runs in a container (the Docker driver). */
+function placementOf(flags: Readonly<Record<string, string | undefined>>): DockerPlacement {
+  try {
+    return dockerPlacementFromFlags(flags);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
 }

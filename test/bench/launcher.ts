@@ -66,6 +66,7 @@ async function benchOne(
       cwd: dir,
       stdoutPath: join(dir, `${id}.out`),
       stderrPath: join(dir, `${id}.err`),
+      runtimeDir: join(dir, `${id}.run`),
       cpus: 0.1,
       memMb: 32,
     };

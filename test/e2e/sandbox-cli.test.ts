@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/cluster/lifecycle.js';
 import type { Offer } from '../../src/mesos/protocol/types.js';
 import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
-import { getJson } from '../../src/util/http-client.js';
+import { getJson, httpGet } from '../../src/util/http-client.js';
 import { waitFor } from '../../src/util/wait.js';
 import { acknowledgeUpdates, EventLog } from '../support/nodes.js';
 import { processesUnder, runSandbox } from '../support/sandbox-cli.js';
@@ -41,11 +41,22 @@ function leftovers(driver: 'process' | 'docker', stateDir: string, name: string)
   }
   const docker = (...args: string[]): string[] =>
     execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
+  // Task containers carry the cluster's label too; the agents' work dirs are on the Docker host.
+  const workRoot = `/tmp/mesos-sandbox-docker/${name}`;
   return [
     ...docker('ps', '-aq', '--filter', `label=sandbox.cluster=${name}`).map((c) => `container ${c}`),
     ...docker('network', 'ls', '-q', '--filter', `label=sandbox.cluster=${name}`).map((n) => `network ${n}`),
+    ...(existsSync(workRoot) ? [`directory ${workRoot}`] : []),
   ];
 }
+
+// A small HTTP server for a DOCKER task (the base image has perl, not python): says hello on every
+// request, and on its stdout once it listens. It leaves a file in its sandbox first.
+const HELLO_SERVER =
+  'echo from-the-container > "$MESOS_SANDBOX/made-by-task"; ' +
+  "exec perl -MIO::Socket::INET -e '$| = 1; $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5, ReuseAddr => 1) or die $!; " +
+  'print "docker-task-listening\\n"; while ($c = $s->accept) { <$c>; ' +
+  'print $c "HTTP/1.0 200 OK\\r\\nContent-Length: 18\\r\\n\\r\\nhello from docker\\n"; close $c }\'';
 
 describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
   const stateDir = mkdtempSync(join(tmpdir(), `sandbox-e2e-${driver}-`));
@@ -53,8 +64,11 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
   const name = `e2e-${driver}`;
   const sandbox = (...args: string[]): ReturnType<typeof runSandbox> => runSandbox(args, env);
   let info: ClusterInfo;
-  // Kept subscribed to the end, so its task still runs when `down` has to kill it.
+  // Kept subscribed to the end, so its task still runs when `down` has to kill it. It keeps the
+  // offers it did not use, so later tests launch through it too.
   let framework: SchedulerClient | undefined;
+  let frameworkLog: EventLog | undefined;
+  const usedOffers = new Set<string>();
 
   const activeAgents = async (): Promise<number> => {
     const current = JSON.parse((await sandbox('info', '--name', name, '--json')).stdout) as ClusterInfo;
@@ -136,12 +150,14 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
     });
     framework = client;
     const log = new EventLog(client);
+    frameworkLog = log;
     acknowledgeUpdates(client);
 
     {
       await client.subscribe();
       const { offers } = await log.next('OFFERS', (e) => e.offers.offers.length > 0, 30_000);
       const offer: Offer = offers.offers[0]!;
+      usedOffers.add(offer.id.value);
       await client.call({
         type: 'ACCEPT',
         accept: {
@@ -177,6 +193,126 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
       expect(stderr.stdout).toContain('oops');
     }
   });
+
+  it.runIf(driver === 'docker')(
+    "runs a DOCKER task on the host's daemon: its port answers on the agent's address, its sandbox is the agent's, it is health checked",
+    async () => {
+      const client = framework!;
+      const log = frameworkLog!;
+      const portsOf = (o: Offer): number | undefined =>
+        o.resources.find((r) => r.name === 'ports')?.ranges?.range[0]?.begin;
+      const unused = (o: Offer): boolean => !usedOffers.has(o.id.value) && portsOf(o) !== undefined;
+      const { offers } = await log.next('OFFERS', (e) => e.offers.offers.some(unused), 30_000);
+      const offer = offers.offers.find(unused)!;
+      usedOffers.add(offer.id.value);
+      const hostPort = portsOf(offer)!;
+      const from = log.events.length;
+      await client.call({
+        type: 'ACCEPT',
+        accept: {
+          offer_ids: [offer.id],
+          operations: [
+            {
+              type: 'LAUNCH',
+              launch: {
+                task_infos: [
+                  {
+                    name: 'web',
+                    task_id: { value: 'docker-web-1' },
+                    agent_id: offer.agent_id,
+                    command: { value: HELLO_SERVER },
+                    container: {
+                      type: 'DOCKER',
+                      docker: {
+                        image: 'mesos-sandbox-base:bookworm',
+                        network: 'BRIDGE',
+                        port_mappings: [{ host_port: hostPort, container_port: 8080, protocol: 'tcp' }],
+                      },
+                    },
+                    // Checked from the agent against the container's own port, as Mesos does.
+                    health_check: {
+                      type: 'HTTP',
+                      http: { port: 8080, path: '/' },
+                      delay_seconds: 0,
+                      interval_seconds: 1,
+                      grace_period_seconds: 60,
+                    },
+                    resources: [
+                      { name: 'cpus', type: 'SCALAR', scalar: { value: 0.1 } },
+                      { name: 'mem', type: 'SCALAR', scalar: { value: 64 } },
+                      {
+                        name: 'ports',
+                        type: 'RANGES',
+                        ranges: { range: [{ begin: hostPort, end: hostPort }] },
+                      },
+                    ],
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      });
+      const running = await log.next(
+        'UPDATE',
+        (e) => e.update.status.task_id.value === 'docker-web-1' && e.update.status.state !== 'TASK_STARTING',
+        60_000,
+        from,
+      );
+      expect(running.update.status).toMatchObject({ state: 'TASK_RUNNING' });
+      // Its sandbox, through the agent's /files API: the output the agent copied there, and a file
+      // the task wrote into the sandbox bound into its container.
+      const sandboxOf = async (): Promise<{ url: string; directory: string } | null> => {
+        for (const { url } of info.nodes.filter((n) => n.role === 'agent')) {
+          if (!url) continue;
+          const state = await getJson<{
+            frameworks: Array<{ executors: Array<{ directory: string; tasks: Array<{ id: string }> }> }>;
+          }>(`${url}/state`);
+          for (const executor of state.frameworks.flatMap((f) => f.executors)) {
+            if (executor.tasks.some((t) => t.id === 'docker-web-1'))
+              return { url, directory: executor.directory };
+          }
+        }
+        return null;
+      };
+      const { url, directory } = await waitFor(sandboxOf, { description: 'the agent running docker-web-1' });
+      const sandboxFile = async (file: string): Promise<string> =>
+        (
+          await getJson<{ data: string }>(
+            `${url}/files/read?path=${encodeURIComponent(`${directory}/${file}`)}&offset=0`,
+          )
+        ).data;
+      await waitFor(async () => (await sandboxFile('stdout')).includes('docker-task-listening'), {
+        timeoutMs: 30_000,
+        description: "the DOCKER task's stdout in its sandbox",
+      });
+      expect(await sandboxFile('made-by-task')).toBe('from-the-container\n');
+      // Where a framework finds it: the agent's address and the host port, reachable from here.
+      const answer = await waitFor(
+        async () => {
+          const res = await httpGet(`http://${offer.hostname}:${hostPort}/`, 2000);
+          return res.status === 200 ? res.body : null;
+        },
+        { timeoutMs: 15_000, description: `the task on ${offer.hostname}:${hostPort}` },
+      );
+      expect(answer).toBe('hello from docker\n');
+      const healthy = await log.next(
+        'UPDATE',
+        (e) => e.update.status.task_id.value === 'docker-web-1' && e.update.status.healthy !== undefined,
+        30_000,
+        from,
+      );
+      expect(healthy.update.status).toMatchObject({ state: 'TASK_RUNNING', healthy: true });
+      // A container of the host's daemon, labelled with the cluster (so `down` removes it).
+      const containers = execFileSync(
+        'docker',
+        ['ps', '-q', '--filter', `label=sandbox.cluster=${name}`, '--filter', 'name=^mesos-'],
+        { encoding: 'utf8' },
+      );
+      expect(containers.trim().split('\n')).toHaveLength(1);
+    },
+    120_000,
+  );
 
   it("logs prints a node's log; export logs writes every node's log and the cluster's state", async () => {
     const logs = await sandbox('logs', '--name', name, 'master-1');

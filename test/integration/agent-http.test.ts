@@ -58,6 +58,8 @@ function fakeView(sandbox: string): AgentView {
     statuses: [{ task_id: { value: EX }, state: 'TASK_RUNNING', timestamp: 10 }],
     resources,
     role: '*',
+    containerId: 'c1',
+    directory: sandbox,
   };
   const executor: AgentExecutor = {
     id: EX,

@@ -82,7 +82,7 @@ const task = await launcher.launch({
   containerId: 'oom-task', shell: true,
   value: 'exec node -e "const a = []; for (;;) a.push(Buffer.alloc(8 << 20, 1));"',
   env: { PATH: '/usr/local/bin:/usr/bin:/bin' }, cwd: '/tmp/oom',
-  stdoutPath: '/tmp/oom/stdout', stderrPath: '/tmp/oom/stderr', cpus: 0.5, memMb: 64,
+  stdoutPath: '/tmp/oom/stdout', stderrPath: '/tmp/oom/stderr', runtimeDir: '/tmp/oom/run', cpus: 0.5, memMb: 64,
 });
 const exit = await task.exited;
 console.log(JSON.stringify({ isolation: launcher.isolation, exit }));

@@ -1,7 +1,9 @@
 // The docker containerizer against the real dockerd, with the local base image (no registry here):
 // output into the sandbox, exit codes, environment, a published port, volume binds, signals and
-// destroy, the memory limit and OOM, and the errors for a missing image and a missing network.
+// destroy, the memory limit and OOM, the errors for a missing image and a missing network, and the
+// placement of an agent that runs in a container (its network, port mappings it publishes itself).
 import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -81,6 +83,21 @@ function readFromPort(port: number): Promise<string> {
     socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
     socket.on('close', () => resolve(data));
     socket.on('error', reject);
+  });
+}
+
+/** Sends one datagram to 127.0.0.1:port and resolves with the first answer (null after 1 s). */
+function udpExchange(port: number, message: string): Promise<string | null> {
+  return new Promise((resolve) => {
+    const socket = createSocket('udp4');
+    const done = (answer: string | null): void => {
+      clearTimeout(timer);
+      socket.close();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done(null), 1000);
+    socket.once('message', (msg) => done(msg.toString()));
+    socket.send(message, port, '127.0.0.1');
   });
 }
 
@@ -236,6 +253,85 @@ describe.skipIf(skipReason !== null)('DockerLauncher', () => {
     expect(await oom.exited).toMatchObject({ oomKilled: true });
     expect(await read(hog.stdoutPath)).not.toContain('survived');
     await oom.destroy();
+  });
+
+  it('places tasks beside an agent in a container: its network, its labels, port mappings it publishes', async () => {
+    const network = `docker-launcher-test-${runId.slice(0, 8)}`;
+    await docker.createNetwork({ Name: network, Labels: { [RUN_LABEL]: runId } });
+    const placed = new DockerLauncher({
+      docker,
+      placement: {
+        agentContainer: 'no-agent-here',
+        bridgeNetwork: network,
+        labels: { 'sandbox.cluster': 't' },
+      },
+    });
+    const [tcpPort, udpPort] = [await freePort(), await freePort()];
+    const server =
+      "perl -MIO::Socket::INET -e 'if (fork) { $s = IO::Socket::INET->new(LocalPort => 8080, Listen => 5, ReuseAddr => 1) or die; " +
+      'while ($c = $s->accept) { print $c "tcp through the agent\\n"; close $c } } else { ' +
+      '$u = IO::Socket::INET->new(LocalPort => 5353, Proto => "udp") or die; ' +
+      'while ($u->recv($m, 100)) { $u->send("udp: $m") } }\'';
+    const spec = await taskSpec(
+      { shell: true, value: server },
+      {
+        network: 'BRIDGE',
+        port_mappings: [
+          { host_port: tcpPort, container_port: 8080, protocol: 'tcp' },
+          { host_port: udpPort, container_port: 5353, protocol: 'udp' },
+        ],
+      },
+      {
+        resources: [
+          scalar('cpus', 0.25),
+          scalar('mem', 64),
+          {
+            name: 'ports',
+            type: 'RANGES',
+            ranges: {
+              range: [
+                { begin: tcpPort, end: tcpPort },
+                { begin: udpPort, end: udpPort },
+              ],
+            },
+          },
+        ],
+      },
+    );
+    try {
+      const container = await placed.launch(spec);
+      const inspected = await docker.getContainer(container.name).inspect();
+      expect(Object.keys(inspected.NetworkSettings.Networks)).toEqual([network]);
+      expect(inspected.HostConfig.PortBindings ?? {}).toEqual({});
+      expect(inspected.Config.Labels).toMatchObject({ 'sandbox.cluster': 't', [RUN_LABEL]: runId });
+      // This process plays the agent: the mappings are published on its addresses.
+      expect(
+        await waitFor(async () => (await readFromPort(tcpPort)).includes('tcp through the agent'), {
+          description: `an answer on the agent's port ${tcpPort}`,
+        }),
+      ).toBe(true);
+      expect(await waitFor(() => udpExchange(udpPort, 'ping'), { description: 'a UDP answer' })).toBe(
+        'udp: ping',
+      );
+
+      // A port the agent holds already (for the first task) fails the launch, leaving no container.
+      const second = { ...spec, containerId: randomUUID() };
+      await expect(placed.launch(second)).rejects.toThrow(
+        `Failed to run docker container 'mesos-${second.containerId}': Bind for 0.0.0.0:${tcpPort}/tcp on the agent failed`,
+      );
+      expect(await containerGone(`mesos-${second.containerId}`)).toBe(true);
+
+      await container.destroy();
+      await expect(readFromPort(tcpPort)).rejects.toThrow(/ECONNREFUSED/);
+    } finally {
+      for (const c of await placed.managedContainers({ [RUN_LABEL]: runId })) {
+        await docker
+          .getContainer(c.id)
+          .remove({ force: true })
+          .catch(() => undefined);
+      }
+      await docker.getNetwork(network).remove();
+    }
   });
 
   it('fails with the message Mesos gives when the image is missing and cannot be pulled', async () => {

@@ -66,6 +66,7 @@ function spec(over: Partial<LaunchSpec> & Pick<LaunchSpec, 'value'>): LaunchSpec
     cwd: dir,
     stdoutPath: join(dir, `${id}.stdout`),
     stderrPath: join(dir, `${id}.stderr`),
+    runtimeDir: join(dir, `${id}.run`),
     cpus: 0.5,
     memMb: 64,
     ...over,
@@ -184,6 +185,42 @@ for (const { name, skip, make } of launchers) {
       expect(stats.processes).toBeGreaterThanOrEqual(2);
       expect((stats.cpus_user_time_secs ?? 0) + (stats.cpus_system_time_secs ?? 0)).toBeGreaterThan(0);
       await c.destroy();
+    });
+
+    it('lets another launcher (a restarted agent) recover a running container and see its exit', async () => {
+      const s = spec({
+        value: 'trap "echo got TERM; exit 7" TERM; echo ready; while :; do sleep 0.05; done',
+      });
+      const original = await start(launcher, s);
+      await waitFor('ready', async () => (await read(s.stdoutPath)).includes('ready'));
+      const recovered = await make().recover!(s.runtimeDir);
+      expect(recovered?.pid).toBe(original.pid);
+      expect((await recovered!.statistics()).processes).toBeGreaterThan(0);
+      recovered!.signal('SIGTERM');
+      expect(await recovered!.exited).toEqual({ code: 7, signal: null, oomKilled: false });
+      expect(await read(s.stdoutPath)).toContain('got TERM');
+    });
+
+    it('recovers the exit status of a task that ended while no agent watched', async () => {
+      const s = spec({ value: 'exit 5' });
+      await (
+        await start(launcher, s)
+      ).exited;
+      const recovered = await make().recover!(s.runtimeDir);
+      expect(await recovered!.exited).toEqual({ code: 5, signal: null, oomKilled: false });
+    });
+
+    it('recovers a task killed by a signal as killed by that signal', async () => {
+      const s = spec({ shell: false, value: 'sleep', arguments: ['sleep', '30'] });
+      const original = await start(launcher, s);
+      await waitFor('task running', async () => ((await original.statistics()).processes ?? 0) > 0);
+      const recovered = await make().recover!(s.runtimeDir);
+      await recovered!.destroy();
+      expect(await recovered!.exited).toEqual({ code: null, signal: 'SIGKILL', oomKilled: false });
+    });
+
+    it('recovers nothing from a runtime directory without a record', async () => {
+      expect(await launcher.recover!(join(dir, 'no-such-container'))).toBeNull();
     });
 
     it('rejects a launch into a missing working directory', async () => {

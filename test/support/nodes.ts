@@ -7,7 +7,13 @@ import { join, resolve, sep } from 'node:path';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
 import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
-import type { Offer, SchedulerEvent, TaskInfo, TaskStatus } from '../../src/mesos/protocol/types.js';
+import type {
+  FrameworkInfo,
+  Offer,
+  SchedulerEvent,
+  TaskInfo,
+  TaskStatus,
+} from '../../src/mesos/protocol/types.js';
 
 // Tests run from the sources (vitest) and the benchmarks from dist/test: either way the node is dist's.
 const MAIN = resolve(
@@ -113,10 +119,16 @@ export class EventLog {
   }
 }
 
-/** Acknowledges every status update that needs it, as a well-behaved framework does. */
-export function acknowledgeUpdates(client: SchedulerClient): void {
+/**
+ * Acknowledges every status update that needs it, as a well-behaved framework does; `only` leaves
+ * the others unacknowledged.
+ */
+export function acknowledgeUpdates(
+  client: SchedulerClient,
+  only: (s: TaskStatus) => boolean = () => true,
+): void {
   client.on('event', (e: SchedulerEvent) => {
-    if (e.type === 'UPDATE' && e.update.status.uuid) {
+    if (e.type === 'UPDATE' && e.update.status.uuid && only(e.update.status)) {
       void client.call({
         type: 'ACKNOWLEDGE',
         acknowledge: {
@@ -142,17 +154,34 @@ export async function launchOneTask(
   masterUrl: string,
   name: string,
   task: (offer: Offer) => TaskInfo,
+  options: {
+    frameworkInfo?: Partial<FrameworkInfo>;
+    acknowledge?: (s: TaskStatus) => boolean;
+    /** Declines every later offer for an hour, so other frameworks get the rest of the agent. */
+    declineOtherOffers?: boolean;
+  } = {},
 ): Promise<OneTaskFramework> {
   const client = new SchedulerClient({
     master: masterUrl,
-    frameworkInfo: { user: 'root', name },
+    frameworkInfo: { user: 'root', name, ...options.frameworkInfo },
     reconnect: false,
   });
   const log = new EventLog(client);
-  acknowledgeUpdates(client);
+  acknowledgeUpdates(client, options.acknowledge);
   await client.subscribe();
   const { offers } = await log.next('OFFERS', (e) => e.offers.offers.length > 0);
   const offer = offers.offers[0]!;
+  if (options.declineOtherOffers) {
+    client.on('event', (e: SchedulerEvent) => {
+      if (e.type !== 'OFFERS') return;
+      const offerIds = e.offers.offers.map((o) => o.id).filter((id) => id.value !== offer.id.value);
+      if (offerIds.length === 0) return;
+      void client.call({
+        type: 'DECLINE',
+        decline: { offer_ids: offerIds, filters: { refuse_seconds: 3600 } },
+      });
+    });
+  }
   await client.call({
     type: 'ACCEPT',
     accept: {

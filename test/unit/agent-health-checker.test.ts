@@ -271,6 +271,7 @@ function runner(check: HealthCheck, probe: HealthProbe, clock: ManualClock, kill
       cwd: '/tmp',
       stdoutPath: '/dev/null',
       stderrPath: '/dev/null',
+      runtimeDir: '/tmp/c1.run',
       cpus: 0.1,
       memMb: 32,
     },

@@ -35,6 +35,8 @@ function task(id: string, state: TaskState, executorId: string, statuses: TaskSt
     statuses,
     resources,
     role: 'web',
+    containerId: `c-${id}`,
+    directory: `/sandbox/${id}`,
   };
 }
 

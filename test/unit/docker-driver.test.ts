@@ -20,6 +20,8 @@ import {
   nodeCommand,
   parseNodeLabels,
   requestedHostPort,
+  workRootRemovalOptions,
+  clusterWorkRoot,
 } from '../../src/cluster/drivers/docker/container-spec.js';
 import { BASE_PACKAGES, debianMirrorFromSources } from '../../src/cluster/drivers/docker/base-image.js';
 import {
@@ -117,10 +119,58 @@ describe('container create options', () => {
     expect(cmd[2]).toMatch(/^for d in \/sys\/fs\/cgroup .*mount -o remount,rw,bind/);
     expect(cmd).toContain('--resources=cpus:1;mem:512;ports:[31000-32000]');
     expect(cmd).toContain('--attributes=rack:a');
-    expect(cmd).toContain('--work_dir=/var/lib/sandbox/agent');
+    expect(cmd).toContain('--work_dir=/tmp/mesos-sandbox-docker/dev/run-1/agent-2');
     expect(cmd).toContain('--cgroups_root=sandbox-dev-agent-2');
     expect(cmd).toContain('--port=5051');
     expect(opts.ExposedPorts).toEqual({ '5051/tcp': {} });
+  });
+
+  it("runs agents' DOCKER tasks on the host's daemon beside the agent, labelled with the cluster", () => {
+    const agent = plan(r, 'agent-2');
+    const opts = containerCreateOptions({ record: r, plan: agent, order: 3, image: 'x', hostPort: 2 });
+    // The work dir at the same path as on the host, so the sandboxes the agent binds into its
+    // tasks' containers resolve on the host.
+    expect(opts.HostConfig?.Binds).toEqual([
+      '/var/run/docker.sock:/var/run/docker.sock',
+      '/tmp/mesos-sandbox-docker/dev/run-1/agent-2:/tmp/mesos-sandbox-docker/dev/run-1/agent-2',
+    ]);
+    expect(opts.Cmd).toContain('--docker_agent_container=sandbox-dev-agent-2');
+    expect(opts.Cmd).toContain('--docker_bridge_network=sandbox-dev');
+    const labels = opts.Cmd!.find((a) => a.startsWith('--docker_task_labels='))!;
+    expect(JSON.parse(labels.slice('--docker_task_labels='.length))).toEqual({
+      [LABEL_CLUSTER]: 'dev',
+      [LABEL_RUN_ID]: 'run-1',
+    });
+    const rootless = containerCreateOptions({
+      record: r,
+      plan: agent,
+      order: 3,
+      image: 'x',
+      hostPort: 2,
+      dockerSocket: '/run/user/1000/docker.sock',
+    });
+    expect(rootless.HostConfig?.Binds?.[0]).toBe('/run/user/1000/docker.sock:/var/run/docker.sock');
+    // Other nodes get neither.
+    const master = containerCreateOptions({
+      record: r,
+      plan: plan(r, 'master-1'),
+      order: 1,
+      image: 'x',
+      hostPort: 1,
+    });
+    expect(master.HostConfig?.Binds).toBeUndefined();
+    expect(master.Cmd!.some((a) => a.startsWith('--docker_'))).toBe(false);
+  });
+
+  it("removes the agents' work dirs of one cluster through the daemon", () => {
+    const opts = workRootRemovalOptions('dev', 'img');
+    expect(opts).toMatchObject({
+      Image: 'img',
+      Entrypoint: ['rm', '-rf', '--', '/work/dev'],
+      Labels: { [LABEL_CLUSTER]: 'dev' },
+      HostConfig: { Binds: ['/tmp/mesos-sandbox-docker:/work'], NetworkMode: 'none' },
+    });
+    expect(clusterWorkRoot('dev')).toBe('/tmp/mesos-sandbox-docker/dev');
   });
 
   it("keeps a user's --cgroups_root", () => {
@@ -265,8 +315,10 @@ describe('app layer', () => {
     const names = productionModuleDirs(root).map((d) => d.slice(root.length + 1));
     expect(names).toContain('node_modules/node-zookeeper-client');
     expect(names).toContain('node_modules/commander');
+    // Agents run DOCKER tasks through dockerode; the image build's tar-fs is the host's only.
+    expect(names).toContain('node_modules/dockerode');
     expect(names.some((n) => n.includes('node-pty'))).toBe(false);
-    expect(names.some((n) => n.includes('dockerode'))).toBe(false);
+    expect(names).not.toContain('node_modules/tar-fs');
     expect(names.some((n) => n.includes('vitest') || n.includes('typescript'))).toBe(false);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  dockerPlacementFromFlags,
   dockerRunPlan,
   dockerStatistics,
   DockerSpecError,
@@ -8,6 +9,8 @@ import {
   LABEL_TASK_ID,
   normalizeImageName,
   parseDockerSize,
+  reachableAddress,
+  type DockerPlacement,
   type DockerTaskSpec,
 } from '../../src/mesos/agent/containerizer/docker-spec.js';
 import type { ContainerInfo, Resource } from '../../src/mesos/protocol/types.js';
@@ -223,6 +226,112 @@ describe('network', () => {
     expect(errorOf({ ...noPorts, resources: [] })).toBe('Port mappings require resources');
     const onHost = spec({}, { port_mappings: [{ host_port: 31000, container_port: 80 }] });
     expect(errorOf(onHost)).toBe('Port mappings are only supported for bridge and user-defined networks');
+  });
+});
+
+describe('placement beside an agent that runs in a container', () => {
+  const placement: DockerPlacement = {
+    agentContainer: 'sandbox-dev-agent-1',
+    bridgeNetwork: 'sandbox-dev',
+    labels: { 'sandbox.cluster': 'dev', [LABEL_TASK_ID]: 'spoofed' },
+  };
+  const mapped = (network: 'BRIDGE' | 'USER'): DockerTaskSpec =>
+    spec({
+      container: {
+        type: 'DOCKER',
+        docker: {
+          image: 'x',
+          network,
+          port_mappings: [
+            { host_port: 31000, container_port: 80 },
+            { host_port: 31001, container_port: 53, protocol: 'udp,tcp' },
+          ],
+        },
+        ...(network === 'USER' ? { network_infos: [{ name: 'mine' }] } : {}),
+      },
+      resources: [cpus(1), mem(64), ports(31000, 31009)],
+      taskId: 'web.1',
+    });
+
+  it("puts HOST tasks in the agent's network namespace and BRIDGE tasks on its network", () => {
+    const host = dockerRunPlan(spec(), placement);
+    expect(host.create.HostConfig?.NetworkMode).toBe('container:sandbox-dev-agent-1');
+    expect(host.reach).toEqual({ kind: 'agent' });
+    const bridge = dockerRunPlan(mapped('BRIDGE'), placement);
+    expect(bridge.create.HostConfig?.NetworkMode).toBe('sandbox-dev');
+    expect(bridge.reach).toEqual({ kind: 'network', network: 'sandbox-dev' });
+    // Without a placement: the daemon's host is the agent's.
+    expect(dockerRunPlan(spec()).reach).toEqual({ kind: 'agent' });
+    expect(dockerRunPlan(mapped('BRIDGE')).reach).toEqual({ kind: 'network', network: 'bridge' });
+    expect(dockerRunPlan(spec({}, { network: 'NONE' }), placement).reach).toEqual({ kind: 'none' });
+  });
+
+  it("publishes a BRIDGE task's port mappings through the agent, not on Docker's host", () => {
+    const plan = dockerRunPlan(mapped('BRIDGE'), placement);
+    expect(plan.create.HostConfig?.PortBindings).toBeUndefined();
+    expect(plan.create.ExposedPorts).toEqual({ '80/tcp': {}, '53/udp': {}, '53/tcp': {} });
+    expect(plan.forwards).toEqual([
+      { protocol: 'tcp', hostPort: 31000, containerPort: 80 },
+      { protocol: 'udp', hostPort: 31001, containerPort: 53 },
+      { protocol: 'tcp', hostPort: 31001, containerPort: 53 },
+    ]);
+    // A user network is not the agent's: Docker publishes there, as it does without a placement.
+    const user = dockerRunPlan(mapped('USER'), placement);
+    expect(user.forwards).toEqual([]);
+    expect(Object.keys(user.create.HostConfig?.PortBindings ?? {})).toEqual(['80/tcp', '53/udp', '53/tcp']);
+    expect(dockerRunPlan(mapped('BRIDGE')).forwards).toEqual([]);
+  });
+
+  it("refuses what HOST refuses, and labels tasks with the placement's labels under their own", () => {
+    const onHost = spec({ container: { type: 'DOCKER', docker: { image: 'x' }, hostname: 'web-1' } });
+    expect(() => dockerRunPlan(onHost, placement)).toThrow('Unable to set hostname with host network mode');
+    const ported = spec({}, { port_mappings: [{ host_port: 31000, container_port: 80 }] });
+    expect(() => dockerRunPlan({ ...ported, resources: [ports(31000, 31000)] }, placement)).toThrow(
+      'Port mappings are only supported for bridge and user-defined networks',
+    );
+    expect(dockerRunPlan(mapped('BRIDGE'), placement).create.Labels).toEqual({
+      'sandbox.cluster': 'dev',
+      [LABEL_CONTAINER_ID]: 'c0ffee',
+      [LABEL_TASK_ID]: 'web.1',
+    });
+  });
+
+  it('reads the placement from the agent flags', () => {
+    expect(
+      dockerPlacementFromFlags({
+        docker_agent_container: 'sandbox-dev-agent-1',
+        docker_bridge_network: 'sandbox-dev',
+        docker_task_labels: '{"sandbox.cluster":"dev"}',
+      }),
+    ).toEqual({
+      agentContainer: 'sandbox-dev-agent-1',
+      bridgeNetwork: 'sandbox-dev',
+      labels: { 'sandbox.cluster': 'dev' },
+    });
+    expect(dockerPlacementFromFlags({})).toEqual({});
+    expect(() => dockerPlacementFromFlags({ docker_task_labels: '{' })).toThrow(
+      /^Flag '--docker_task_labels' is not JSON/,
+    );
+    expect(() => dockerPlacementFromFlags({ docker_task_labels: '{"a":1}' })).toThrow(
+      "Flag '--docker_task_labels' must be a JSON object of strings",
+    );
+    expect(() => dockerPlacementFromFlags({ docker_task_labels: '["a"]' })).toThrow(/JSON object/);
+  });
+});
+
+describe('reachableAddress', () => {
+  const networks = { 'sandbox-dev': { IPAddress: '172.18.0.5', GlobalIPv6Address: '' } };
+
+  it("is loopback in the agent's namespace, else the container's address on its network", () => {
+    expect(reachableAddress({ kind: 'agent' }, undefined, false)).toBe('127.0.0.1');
+    expect(reachableAddress({ kind: 'agent' }, undefined, true)).toBe('::1');
+    expect(reachableAddress({ kind: 'network', network: 'sandbox-dev' }, networks, false)).toBe('172.18.0.5');
+  });
+
+  it('is null where there is none', () => {
+    expect(reachableAddress({ kind: 'network', network: 'sandbox-dev' }, networks, true)).toBeNull();
+    expect(reachableAddress({ kind: 'network', network: 'other' }, networks, false)).toBeNull();
+    expect(reachableAddress({ kind: 'none' }, networks, false)).toBeNull();
   });
 });
 

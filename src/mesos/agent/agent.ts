@@ -1,7 +1,8 @@
 // The agent's core: registers with the leading master, runs the tasks it is sent (command tasks and
 // task groups) in containers, and reports their status reliably. The HTTP endpoints read its state
 // through AgentView.
-import { mkdir, symlink, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, symlink, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { AgentEvent, AgentSubscribe, AgentTaskReport } from '../protocol/agent-protocol.js';
 import { newStatusUuid } from '../protocol/ids.js';
@@ -9,7 +10,9 @@ import { scalarOf } from '../protocol/resources.js';
 import {
   isTerminalState,
   type AgentInfo,
+  type CommandInfo,
   type CommandURI,
+  type ContainerInfo,
   type ExecutorInfo,
   type FrameworkInfo,
   type Resource,
@@ -21,7 +24,15 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import type { ContainerLauncher, ContainerStatistics, RunningContainer } from './containerizer/launcher.js';
 import { TaskRunner, gracePeriodMs, type StatusReport } from './executor/task-runner.js';
-import { connectDocker, DockerLauncher, type DockerLaunchSpec } from './containerizer/docker-launcher.js';
+import {
+  connectDocker,
+  DEFAULT_DOCKER_SOCKET,
+  DockerLauncher,
+  type DockerLaunchSpec,
+} from './containerizer/docker-launcher.js';
+import { LABEL_AGENT_ID } from './containerizer/docker-spec.js';
+import { dockerHealthProbe } from './containerizer/docker-health.js';
+import type { DockerPlacement } from './containerizer/docker-spec.js';
 import { fetchUris } from './fetcher/fetcher.js';
 import { inheritedEnvironment, taskEnvironment } from './executor/task-env.js';
 import { MasterLink } from './master-link.js';
@@ -34,6 +45,14 @@ import {
   type AgentView,
 } from './model.js';
 import { StatusUpdateManager } from './status-update-manager.js';
+import { AgentVolumes, volumeMounts } from './volumes.js';
+import {
+  currentBootId,
+  MetaStore,
+  type ExecutorRecord,
+  type RecoveredAgent,
+} from './checkpoint/meta-store.js';
+import { containerRuntimeDir, containersRuntimeDir } from './checkpoint/meta-paths.js';
 import { MESOS_VERSION } from '../master/model.js';
 
 export interface AgentOptions {
@@ -62,6 +81,8 @@ export interface AgentOptions {
   fetcher?: { cacheDir: string; cacheSizeBytes: number; stallTimeoutMs: number };
   /** The Docker daemon DOCKER tasks run on (--docker_socket); connected at the first such task. */
   dockerSocket?: string;
+  /** Where DOCKER tasks go when the agent runs in a container itself (the Docker driver). */
+  dockerPlacement?: DockerPlacement;
 }
 
 const seconds = (ms: number): number => ms / 1000;
@@ -73,7 +94,6 @@ export class Agent implements AgentView {
   readonly port: number;
   readonly startTime: number;
   readonly flags: Readonly<Record<string, string>>;
-  readonly totalResources: readonly Resource[];
   readonly attributesText: string;
   readonly capabilities = AGENT_CAPABILITIES;
   readonly isolation: string;
@@ -92,15 +112,23 @@ export class Agent implements AgentView {
   private readonly containers = new Map<string, RunningContainer>();
   private readonly clock: Clock;
   private readonly log: Logger;
+  private readonly meta: MetaStore;
+  /** Checkpointed reservations and persistent volumes; the agent's total comes from here. */
+  private readonly volumes: AgentVolumes;
 
   constructor(private readonly options: AgentOptions) {
     this.clock = options.clock;
     this.log = options.log;
+    this.meta = new MetaStore(options.workDir);
     this.hostname = options.hostname;
     this.port = options.port;
     this.workDir = options.workDir;
     this.flags = options.flags;
-    this.totalResources = options.resources;
+    this.volumes = new AgentVolumes({
+      workDir: options.workDir,
+      resources: options.resources,
+      log: this.log,
+    });
     this.attributesText = options.attributesText;
     this.isolation = options.launcher.isolation;
     this.startTime = seconds(this.clock.now());
@@ -136,6 +164,11 @@ export class Agent implements AgentView {
     return this.link.connected;
   }
 
+  /** --resources with the checkpointed reservations and volumes applied. */
+  get totalResources(): readonly Resource[] {
+    return this.volumes.total;
+  }
+
   get masterHostname(): string | null {
     return this.masterInfoHost;
   }
@@ -146,6 +179,8 @@ export class Agent implements AgentView {
 
   async start(): Promise<void> {
     await mkdir(this.workDir, { recursive: true });
+    await this.volumes.recover();
+    await this.recover();
     this.link.start();
   }
 
@@ -153,6 +188,164 @@ export class Agent implements AgentView {
     await this.link.stop();
     this.updates.stop();
     await Promise.all([...this.containers.values()].map((c) => c.destroy().catch(() => undefined)));
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  /**
+   * Picks up where an earlier agent process on this work_dir left off (Slave::recover): the same
+   * agent id, the tasks of checkpointing frameworks (still running, or ended meanwhile), their
+   * unacknowledged updates. Containers of anything else are destroyed (Mesos's orphans). After a
+   * reboot nothing survived: the agent starts afresh and registers as a new agent.
+   */
+  private async recover(): Promise<void> {
+    const state = this.meta.read();
+    const bootId = currentBootId();
+    const kept = new Set<string>();
+    if (state && state.bootId !== null && bootId !== null && state.bootId !== bootId) {
+      this.log.info('The machine rebooted since the last run: registering as a new agent', {
+        agent: state.agentId,
+      });
+      this.meta.clear();
+    } else if (state) {
+      this.agentId = state.agentId;
+      await this.recoverFrameworks(state, kept);
+      this.log.info('Recovered agent state', { agent: state.agentId, tasks: this.runners.size });
+    }
+    await this.destroyOrphanContainers(kept);
+    if (state) await this.destroyOrphanDockerContainers(state.agentId, kept);
+  }
+
+  private async recoverFrameworks(state: RecoveredAgent, kept: Set<string>): Promise<void> {
+    for (const recovered of state.frameworks) {
+      const fw = this.framework(recovered.info);
+      for (const { record, tasks } of recovered.executors) {
+        const executor: AgentExecutor = {
+          id: record.info.executor_id.value,
+          frameworkId: fw.id,
+          info: record.info,
+          kind: record.kind,
+          containerId: record.containerId,
+          directory: record.directory,
+          tasks: new Map(),
+          completedTasks: [],
+          role: record.role,
+        };
+        fw.executors.set(executor.id, executor);
+        this.options.files.attachSandbox(fw.id, executor.id, executor.directory);
+        for (const t of tasks) {
+          const last = t.statuses[t.statuses.length - 1];
+          const task: AgentTask = {
+            info: t.record.info,
+            frameworkId: fw.id,
+            executorId: executor.id,
+            state: last?.state ?? 'TASK_STAGING',
+            statuses: t.statuses,
+            resources: t.record.info.resources ?? [],
+            role: t.record.role,
+            containerId: t.record.containerId,
+            directory: t.record.directory,
+            checkpointDir: this.meta.taskDir(
+              this.agentId!,
+              fw.id,
+              executor.info,
+              executor.containerId,
+              t.record.info,
+            ),
+          };
+          // Acknowledged and finished: only history now.
+          if (last && isTerminalState(last.state) && t.acknowledged === t.statuses.length) {
+            executor.completedTasks.push(task);
+            continue;
+          }
+          executor.tasks.set(task.info.task_id.value, task);
+          // Updates the framework never acknowledged go out again once registered.
+          for (const status of t.statuses.slice(t.acknowledged)) this.updates.update(fw.id, status);
+          if (isTerminalState(task.state)) continue;
+          kept.add(task.containerId);
+          const container = await this.recoverContainer(fw, executor, task);
+          void this.createRunner(fw, executor, task).adopt(container, task.state);
+        }
+        if (executor.tasks.size === 0) {
+          fw.executors.delete(executor.id);
+          fw.completedExecutors.push(executor);
+        }
+      }
+    }
+  }
+
+  private async recoverContainer(
+    fw: AgentFramework,
+    executor: AgentExecutor,
+    task: AgentTask,
+  ): Promise<RunningContainer | null> {
+    try {
+      const { docker } = this.containerOf(fw, executor, task);
+      if (docker) return await (await this.dockerLauncher()).recover(docker);
+      return (
+        (await this.options.launcher.recover?.(containerRuntimeDir(this.workDir, task.containerId))) ?? null
+      );
+    } catch (err) {
+      this.log.warn('Could not recover a container', {
+        container: task.containerId,
+        error: (err as Error).message,
+      });
+      return null;
+    }
+  }
+
+  /** Containers with a runtime record that no recovered task claims: destroyed, as Mesos does. */
+  private async destroyOrphanContainers(kept: Set<string>): Promise<void> {
+    const root = containersRuntimeDir(this.workDir);
+    const ids = await readdir(root).catch(() => [] as string[]);
+    await Promise.all(
+      ids
+        .filter((id) => !kept.has(id))
+        .map(async (id) => {
+          const dir = containerRuntimeDir(this.workDir, id);
+          const orphan = await this.options.launcher.recover?.(dir).catch(() => null);
+          if (orphan) {
+            this.log.info('Destroying an orphan container', { container: id });
+            await orphan.destroy().catch(() => undefined);
+          }
+          await rm(dir, { recursive: true, force: true });
+        }),
+    );
+  }
+
+  /** DOCKER containers this agent id started that no recovered task claims (Mesos kills those too). */
+  private async destroyOrphanDockerContainers(agentId: string, kept: Set<string>): Promise<void> {
+    // Only if a daemon is there: an agent that never ran a DOCKER task must not need one.
+    if (!existsSync(this.options.dockerSocket ?? DEFAULT_DOCKER_SOCKET)) return;
+    try {
+      const docker = await this.dockerLauncher();
+      const orphans = (await docker.managedContainers({ [LABEL_AGENT_ID]: agentId })).filter(
+        (c) => !kept.has(c.containerId),
+      );
+      await Promise.all(orphans.map((c) => docker.removeContainer(c.id)));
+    } catch (err) {
+      this.log.warn('Could not look for orphan Docker containers', { error: (err as Error).message });
+    }
+  }
+
+  /**
+   * The master asks about tasks it believes run here; those unknown here are gone (the agent
+   * restarted without them: their framework did not checkpoint). Slave::reregistered.
+   */
+  private reconcileUnknownTasks(frameworkId: string, partitionAware: boolean, taskIds: string[]): void {
+    for (const taskId of taskIds) {
+      if (this.findTask(frameworkId, taskId)) continue;
+      this.updates.update(frameworkId, {
+        task_id: { value: taskId },
+        state: partitionAware ? 'TASK_DROPPED' : 'TASK_LOST',
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_RECONCILIATION',
+        message: 'Reconciliation: task unknown to the agent',
+        agent_id: { value: this.agentId! },
+        timestamp: this.now(),
+        uuid: newStatusUuid(),
+      });
+    }
   }
 
   async containerStatistics(containerId: string): Promise<ContainerStatistics | null> {
@@ -192,6 +385,7 @@ export class Agent implements AgentView {
       capabilities: [...AGENT_CAPABILITIES],
       frameworks,
       tasks,
+      checkpointed_resources: [...this.volumes.checkpointed],
     };
   }
 
@@ -200,6 +394,7 @@ export class Agent implements AgentView {
       case 'REGISTERED': {
         const first = this.agentId === null;
         this.agentId = event.agent_id.value;
+        if (first) this.meta.checkpointAgent({ ...this.info, id: { value: this.agentId } }, currentBootId());
         this.masterInfoHost = event.master_info.hostname ?? event.master_info.address?.ip ?? null;
         this.log.info(first ? 'Registered with master' : 'Re-registered with master', {
           agent: this.agentId,
@@ -207,6 +402,8 @@ export class Agent implements AgentView {
         });
         // Updates the old master never acknowledged go to the new one now, not after a backoff.
         this.updates.resendAll();
+        for (const r of event.reconcile ?? [])
+          this.reconcileUnknownTasks(r.framework_id, r.partition_aware, r.task_ids);
         return;
       }
       case 'RUN_TASK':
@@ -232,6 +429,10 @@ export class Agent implements AgentView {
         this.log.debug('Dropped a framework message: built-in executors take none', {
           executor: event.executor_id,
         });
+        return;
+      case 'CHECKPOINT_RESOURCES':
+        // Queued: a RUN_TASK right behind it attaches its volumes only once this is done.
+        void this.volumes.update(event.resources);
         return;
       case 'PING':
         return;
@@ -300,6 +501,10 @@ export class Agent implements AgentView {
     };
     fw.executors.set(id, executor);
     this.options.files.attachSandbox(fw.id, id, directory);
+    if (fw.info.checkpoint) {
+      this.meta.checkpointFramework(this.agentId!, fw.info);
+      this.meta.checkpointExecutor(this.agentId!, fw.id, executorRecord(executor));
+    }
     return executor;
   }
 
@@ -310,7 +515,8 @@ export class Agent implements AgentView {
     role: string,
     directory: string,
   ): void {
-    const taskId = info.task_id.value;
+    const containerId =
+      executor.kind === 'command' ? executor.containerId : `${executor.containerId}.${randomUUID()}`;
     const task: AgentTask = {
       info,
       frameworkId: fw.id,
@@ -319,40 +525,31 @@ export class Agent implements AgentView {
       statuses: [],
       resources: info.resources ?? [],
       role,
+      containerId,
+      directory,
     };
-    executor.tasks.set(taskId, task);
-    const command = info.command ?? executor.info.command ?? {};
-    const containerId =
-      executor.kind === 'command' ? executor.containerId : `${executor.containerId}.${randomUUID()}`;
-    const container = info.container ?? executor.info.container;
-    const env = taskEnvironment(info, {
-      frameworkId: fw.id,
-      executorId: executor.id,
-      agentId: this.agentId!,
-      agentHost: this.hostname,
-      agentPort: this.port,
-      sandbox: directory,
-      // A Docker task keeps its image's PATH and HOME.
-      inherited: container?.type === 'DOCKER' ? {} : inheritedEnvironment(),
-    });
-    const launcher =
-      container?.type === 'DOCKER'
-        ? this.dockerLauncherFor({
-            containerId,
-            container,
-            command,
-            env,
-            resources: info.resources ?? [],
-            ...(info.limits ? { limits: info.limits } : {}),
-            sandbox: directory,
-            stdoutPath: `${directory}/stdout`,
-            stderrPath: `${directory}/stderr`,
-            agentId: this.agentId!,
-            frameworkId: fw.id,
-            executorId: executor.id,
-            taskId,
-          })
-        : this.options.launcher;
+    executor.tasks.set(info.task_id.value, task);
+    if (fw.info.checkpoint) {
+      const record = { info, role, containerId, directory };
+      task.checkpointDir = this.meta.checkpointTask(this.agentId!, fw.id, executorRecord(executor), record);
+    }
+    const runner = this.createRunner(fw, executor, task);
+    this.prepareSandbox(executor, directory)
+      .then(() =>
+        this.volumes.attach(info.resources ?? [], directory, info.container ?? executor.info.container),
+      )
+      .then(() => runner.start())
+      .catch((err: unknown) =>
+        this.log.error('Task runner failed', { task: info.task_id.value, error: (err as Error).message }),
+      );
+  }
+
+  /** The TaskRunner of a task, new or recovered: its container, environment, checks and reports. */
+  private createRunner(fw: AgentFramework, executor: AgentExecutor, task: AgentTask): TaskRunner {
+    const { info, containerId, directory } = task;
+    const taskId = info.task_id.value;
+    const { command, container, env, docker } = this.containerOf(fw, executor, task);
+    const launcher = docker ? this.dockerLauncherFor(docker) : this.options.launcher;
     const uris = command.uris ?? [];
     const runner = new TaskRunner({
       launcher,
@@ -362,6 +559,14 @@ export class Agent implements AgentView {
       ...(info.kill_policy ? { taskKillPolicy: info.kill_policy } : {}),
       ...(info.max_completion_time ? { maxCompletionMs: info.max_completion_time.nanoseconds / 1e6 } : {}),
       ...(info.health_check ? { healthCheck: info.health_check } : {}),
+      // A Docker task is checked inside its container, as Mesos's docker executor does.
+      ...(info.health_check && container?.type === 'DOCKER'
+        ? {
+            healthProbe: dockerHealthProbe(info.health_check, () => task.container, {
+              outputPath: `${directory}/stderr`,
+            }),
+          }
+        : {}),
       spec: {
         containerId,
         shell: command.shell ?? true,
@@ -371,6 +576,7 @@ export class Agent implements AgentView {
         cwd: directory,
         stdoutPath: `${directory}/stdout`,
         stderrPath: `${directory}/stderr`,
+        runtimeDir: containerRuntimeDir(this.workDir, containerId),
         cpus: Math.max(0.01, scalarOf(info.resources ?? [], 'cpus')),
         memMb: Math.max(4, scalarOf(info.resources ?? [], 'mem')),
       },
@@ -388,15 +594,65 @@ export class Agent implements AgentView {
       onTerminated: () => {
         this.containers.delete(containerId);
         this.runners.delete(runnerKey(fw.id, taskId));
+        // Its terminal update is checkpointed by now: the runtime record has served its purpose.
+        void rm(containerRuntimeDir(this.workDir, containerId), { recursive: true, force: true });
         this.taskTerminated(fw, executor, task);
       },
     });
     this.runners.set(runnerKey(fw.id, taskId), runner);
-    this.prepareSandbox(executor, directory)
-      .then(() => runner.start())
-      .catch((err: unknown) =>
-        this.log.error('Task runner failed', { task: taskId, error: (err as Error).message }),
-      );
+    return runner;
+  }
+
+  /** What a task runs in: its command, container info, environment, and a DOCKER task's spec. */
+  private containerOf(
+    fw: AgentFramework,
+    executor: AgentExecutor,
+    task: AgentTask,
+  ): {
+    command: CommandInfo;
+    container?: ContainerInfo;
+    env: Record<string, string>;
+    docker?: DockerLaunchSpec;
+  } {
+    const { info, containerId, directory } = task;
+    const command = info.command ?? executor.info.command ?? {};
+    const container = info.container ?? executor.info.container;
+    const env = taskEnvironment(info, {
+      frameworkId: fw.id,
+      executorId: executor.id,
+      agentId: this.agentId!,
+      agentHost: this.hostname,
+      agentPort: this.port,
+      sandbox: directory,
+      // A Docker task keeps its image's PATH and HOME.
+      inherited: container?.type === 'DOCKER' ? {} : inheritedEnvironment(),
+    });
+    if (container?.type !== 'DOCKER') return { command, container, env };
+    // Persistent volumes are bind-mounted into the container (a relative path is under the sandbox).
+    const volumes = volumeMounts(this.workDir, info.resources ?? []).mounts.map((m) => ({
+      container_path: m.containerPath,
+      host_path: m.hostPath,
+      mode: m.mode,
+    }));
+    const docker: DockerLaunchSpec = {
+      containerId,
+      container:
+        volumes.length > 0
+          ? { ...container, volumes: [...(container.volumes ?? []), ...volumes] }
+          : container,
+      command,
+      env,
+      resources: info.resources ?? [],
+      ...(info.limits ? { limits: info.limits } : {}),
+      sandbox: directory,
+      stdoutPath: `${directory}/stdout`,
+      stderrPath: `${directory}/stderr`,
+      agentId: this.agentId!,
+      frameworkId: fw.id,
+      executorId: executor.id,
+      taskId: info.task_id.value,
+    };
+    return { command, container, env, docker };
   }
 
   private async fetch(
@@ -421,18 +677,25 @@ export class Agent implements AgentView {
     return {
       isolation: 'docker',
       enforcing: true,
-      launch: async () => {
-        this.docker ??= connectDocker(this.options.dockerSocket).then(
-          (docker) => new DockerLauncher({ docker, log: this.log }),
-        );
-        // A daemon that is not there fails this task (and the next one tries again).
-        const docker = await this.docker.catch((err: unknown) => {
-          this.docker = null;
-          throw err;
-        });
-        return docker.launch(spec);
-      },
+      launch: async () => (await this.dockerLauncher()).launch(spec),
     };
+  }
+
+  /** The Docker daemon's launcher, connected at first use; a daemon that is not there fails that task. */
+  private async dockerLauncher(): Promise<DockerLauncher> {
+    this.docker ??= connectDocker(this.options.dockerSocket).then(
+      (docker) =>
+        new DockerLauncher({
+          docker,
+          log: this.log,
+          ...(this.options.dockerPlacement ? { placement: this.options.dockerPlacement } : {}),
+        }),
+    );
+    // The next task tries again.
+    return this.docker.catch((err: unknown) => {
+      this.docker = null;
+      throw err;
+    });
   }
 
   private diskQuotaOf(info: TaskInfo): { diskQuota?: { quotaMb: number; intervalMs: number } } {
@@ -469,6 +732,7 @@ export class Agent implements AgentView {
     };
     task.state = r.state;
     task.statuses.push(status);
+    if (task.checkpointDir) this.meta.appendUpdate(task.checkpointDir, { update: status });
     this.count('valid_status_updates');
     if (isTerminalState(r.state)) this.count(`tasks_${r.state.slice(5).toLowerCase()}`);
     if (r.reason === 'REASON_CONTAINER_LAUNCH_FAILED') this.count('container_launch_errors');
@@ -536,8 +800,9 @@ export class Agent implements AgentView {
   }
 
   private acknowledge(frameworkId: string, taskId: string, uuid: string): void {
-    this.updates.acknowledge(frameworkId, taskId, uuid);
+    const matched = this.updates.acknowledge(frameworkId, taskId, uuid);
     const found = this.findTask(frameworkId, taskId);
+    if (matched && found?.task.checkpointDir) this.meta.appendUpdate(found.task.checkpointDir, { ack: uuid });
     const fw = this.frameworks.get(frameworkId);
     if (!fw) return;
     // Completed tasks are moved out once their terminal update has been acknowledged.
@@ -578,12 +843,21 @@ export class Agent implements AgentView {
     if (!this.shuttingDown.has(fw.id) || fw.executors.size > 0) return;
     this.shuttingDown.delete(fw.id);
     this.frameworks.delete(fw.id);
+    if (fw.info.checkpoint && this.agentId) this.meta.removeFramework(this.agentId, fw.id);
     this.completedFrameworks.push(fw);
     while (this.completedFrameworks.length > 50) this.completedFrameworks.shift();
   }
 }
 
 const runnerKey = (frameworkId: string, taskId: string): string => `${frameworkId}\u0000${taskId}`;
+
+const executorRecord = (e: AgentExecutor): ExecutorRecord => ({
+  info: e.info,
+  kind: e.kind,
+  role: e.role,
+  containerId: e.containerId,
+  directory: e.directory,
+});
 
 function roleOf(resources: readonly Resource[], info: FrameworkInfo): string {
   return (

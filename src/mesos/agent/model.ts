@@ -21,7 +21,13 @@ export interface AgentTask {
   resources: Resource[];
   /** The allocation role the task's resources were offered to. */
   role: string;
+  /** The task's container (its executor's, for a command task). */
+  containerId: string;
+  /** The task's sandbox. */
+  directory: string;
   container?: RunningContainer;
+  /** Where its updates are checkpointed (frameworks with checkpoint: true). */
+  checkpointDir?: string;
 }
 
 export interface AgentExecutor {

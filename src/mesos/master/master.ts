@@ -5,9 +5,16 @@ import type { AgentCall, AgentEvent, AgentSubscribe } from '../protocol/agent-pr
 import { MasterIdGenerator } from '../protocol/ids.js';
 import {
   addResources,
+  applyCheckpointedResources,
+  applyConversions,
+  checkpointedOf,
+  downgradeResource,
+  isEmptyResources,
   subtractResources,
+  upgradeResource,
   withAllocationRole,
   withoutAllocationInfo,
+  type ResourceConversion,
 } from '../protocol/resources.js';
 import {
   isTerminalState,
@@ -37,6 +44,7 @@ import type {
   MasterView,
 } from './model.js';
 import { v1AgentEntry, v1FrameworkEntry, v1GetState, v1Task } from './operator-api.js';
+import { applyOperation, isResourceOperation, type OperationContext } from './operations.js';
 import { frameworkRoles, hasCapability, validateFrameworkInfo, validateTask } from './validation.js';
 
 export interface MasterOptions {
@@ -252,6 +260,10 @@ export class Master implements MasterView {
   private makeOffer(fw: MasterFramework, agent: MasterAgent, role: string, resources: Resource[]): Offer {
     const id = this.ids.offer();
     const multiRole = fw.capabilities.has('MULTI_ROLE');
+    // Frameworks without RESERVATION_REFINEMENT get the pre-refinement format (`role`, `reservation`).
+    const wire = fw.capabilities.has('RESERVATION_REFINEMENT')
+      ? resources.map(upgradeResource)
+      : resources.map(downgradeResource);
     const executorIds = [...(fw.executors.get(agent.id)?.keys() ?? [])].map((value) => ({ value }));
     const offer: Offer = {
       id: { value: id },
@@ -263,7 +275,7 @@ export class Master implements MasterView {
         address: { hostname: agent.hostname, ip: agent.ip, port: agent.port },
         path: '/slave(1)',
       },
-      resources: multiRole ? resources : withoutAllocationInfo(resources),
+      resources: multiRole ? wire : withoutAllocationInfo(wire),
       attributes: agent.info.attributes ?? [],
       ...(executorIds.length > 0 ? { executor_ids: executorIds } : {}),
       ...(multiRole ? { allocation_info: { role } } : {}),
@@ -624,6 +636,10 @@ export class Master implements MasterView {
       }
       const state: TaskState = fw.capabilities.has('PARTITION_AWARE') ? 'TASK_DROPPED' : 'TASK_LOST';
       for (const op of operations) {
+        if (isResourceOperation(op)) {
+          this.dropOperation(fw, op, `Operation attempted with invalid offers: ${invalid}`);
+          continue;
+        }
         const tasks =
           op.type === 'LAUNCH'
             ? (op.launch?.task_infos ?? [])
@@ -647,7 +663,9 @@ export class Master implements MasterView {
     const agentId = records[0]!.offer.agent_id.value;
     const role = records[0]!.role;
     const agent = this.agents.get(agentId)!;
-    let available = records.reduce<Resource[]>((acc, r) => addResources(acc, r.resources), []);
+    const offered = records.reduce<Resource[]>((acc, r) => addResources(acc, r.resources), []);
+    let available = offered;
+    const conversions: ResourceConversion[] = [];
 
     for (const op of operations) {
       if (op.type === 'LAUNCH') {
@@ -676,21 +694,124 @@ export class Master implements MasterView {
         }
       } else if (op.type === 'LAUNCH_GROUP') {
         available = this.launchGroup(fw, agent, role, op.launch_group, available);
+      } else if (isResourceOperation(op)) {
+        const result = applyOperation(available, op, this.operationContext(fw, agent, role));
+        if ('error' in result) {
+          this.dropOperation(fw, op, result.error);
+          continue;
+        }
+        available = result.remaining;
+        conversions.push(...result.conversions);
+        this.applyToAgent(fw, agent, op, result.conversions);
       } else {
         this.log.warn('Offer operation not supported yet; ignored', { framework: fw.id, type: op.type });
       }
     }
-    // Whatever the operations left unused goes back, with the framework's refusal filter.
-    if (available.length > 0) {
+    // The framework's offers now hold the converted resources (Mesos's updateAllocation).
+    if (conversions.length > 0 && !this.allocator.updateAllocation(fw.id, agentId, role, conversions)) {
+      this.log.error('The allocator could not apply accepted operations', {
+        framework: fw.id,
+        agent: agentId,
+      });
+    }
+    // What operations converted comes back without the refusal filter, so the framework is offered
+    // its new reservation or volume right away; the unused rest is declined with the filter.
+    const converted = subtractResources(available, offered);
+    const declined = subtractResources(available, converted);
+    for (const [part, filter] of [
+      [converted, null],
+      [declined, accept.filters?.refuse_seconds],
+    ] as const) {
+      if (isEmptyResources(part)) continue;
       this.allocator.recoverResources(
         fw.id,
         agentId,
-        withAllocationRole(available, role),
-        accept.filters?.refuse_seconds,
+        withAllocationRole(part, role),
+        filter,
         this.clock.now(),
       );
     }
     this.scheduleAllocation([agentId]);
+  }
+
+  /** What the pure operation rules need to know of the framework and agent. */
+  private operationContext(fw: MasterFramework, agent: MasterAgent, role: string): OperationContext {
+    return {
+      frameworkRoles: fw.roles,
+      ...(fw.info.principal !== undefined ? { principal: fw.info.principal } : {}),
+      capabilities: fw.capabilities,
+      allocationRole: role,
+      checkpointed: checkpointedOf(agent.total),
+      used: this.agentUsed(agent),
+      agent: `${agent.id} at ${agent.pid} (${agent.hostname})`,
+    };
+  }
+
+  /** Resources the agent's live tasks and their executors use. */
+  private agentUsed(agent: MasterAgent): Resource[] {
+    let used: Resource[] = [];
+    for (const key of agent.tasks) {
+      const [frameworkId, taskId] = key.split('\u0000') as [string, string];
+      const task = this.frameworks.get(frameworkId)?.tasks.get(taskId);
+      if (task && !isTerminalState(task.state)) used = addResources(used, task.resources);
+    }
+    for (const fw of this.frameworks.values()) {
+      for (const executor of fw.executors.get(agent.id)?.values() ?? []) {
+        used = addResources(used, withoutAllocationInfo(executor.resources ?? []));
+      }
+    }
+    return used;
+  }
+
+  /**
+   * An accepted RESERVE/UNRESERVE/CREATE/DESTROY changes the agent's total at once (the operations
+   * are speculative) and the agent learns its new checkpointed resources, before any task of the
+   * same ACCEPT reaches it.
+   */
+  private applyToAgent(
+    fw: MasterFramework,
+    agent: MasterAgent,
+    op: OfferOperation,
+    conversions: ResourceConversion[],
+  ): void {
+    const next = applyConversions(agent.total, conversions);
+    if ('error' in next) {
+      this.log.error('An accepted operation does not fit the agent', { agent: agent.id, error: next.error });
+      return;
+    }
+    agent.total = next.resources;
+    this.log.info(`Applied ${op.type} operation`, { framework: fw.id, agent: agent.id });
+    this.agentLinks
+      .get(agent.id)
+      ?.send({ type: 'CHECKPOINT_RESOURCES', resources: checkpointedOf(agent.total) });
+    // Operation feedback: the agent applies these without failing, so it is final at once. It has
+    // no uuid, so frameworks need not (and cannot) acknowledge it.
+    if (op.id) {
+      fw.stream?.send({
+        type: 'UPDATE_OPERATION_STATUS',
+        update_operation_status: {
+          status: {
+            operation_id: op.id,
+            state: 'OPERATION_FINISHED',
+            agent_id: { value: agent.id },
+            converted_resources: conversions.flatMap((c) => c.converted),
+          },
+        },
+      });
+    }
+  }
+
+  /**
+   * An invalid operation is dropped, the rest of the ACCEPT goes on; a framework that gave the
+   * operation an id learns why through OPERATION_ERROR (Master::drop).
+   */
+  private dropOperation(fw: MasterFramework, op: OfferOperation, message: string): void {
+    this.log.warn(`Dropping ${op.type} operation`, { framework: fw.id, error: message });
+    if (!op.id) return;
+    fw.stream?.send({
+      type: 'UPDATE_OPERATION_STATUS',
+      update_operation_status: { status: { operation_id: op.id, state: 'OPERATION_ERROR', message } },
+    });
   }
 
   private validateOffers(fw: MasterFramework, offerIds: string[]): string | null {
@@ -970,18 +1091,20 @@ export class Master implements MasterView {
     const hostname = sub.agent_info.hostname;
     const port = sub.agent_info.port ?? 5051;
     const ip = /^\d+\.\d+\.\d+\.\d+$/.test(hostname) ? hostname : remoteIp;
-    const total = sub.agent_info.resources ?? [];
+    const total = this.agentTotal(sub);
     this.agentRemovalTimers.get(id)?.cancel();
     this.agentRemovalTimers.delete(id);
     const oldLink = this.agentLinks.get(id);
     if (oldLink && oldLink !== link) oldLink.close();
     this.agentLinks.set(id, link);
+    let reconcile: ReturnType<Master['unreportedTasks']> = [];
     if (existing) {
       this.count('slave_reregistrations');
       existing.connected = true;
       existing.active = true;
       existing.reregisteredTime = this.now();
       this.allocator.activateAgent(id);
+      reconcile = this.unreportedTasks(existing, sub);
     } else {
       this.count(reregister ? 'slave_reregistrations' : 'slave_registrations');
       const agent: MasterAgent = {
@@ -1007,10 +1130,55 @@ export class Master implements MasterView {
       this.allocator.addAgent(id, { hostname }, total, used);
       this.publish({ type: 'AGENT_ADDED', agent_added: { agent: v1AgentEntry(agent, this) } });
     }
-    link.send({ type: 'REGISTERED', agent_id: { value: id }, master_info: this.info });
+    link.send({
+      type: 'REGISTERED',
+      agent_id: { value: id },
+      master_info: this.info,
+      ...(reconcile.length > 0 ? { reconcile } : {}),
+    });
+    // A known agent may have missed operations (or remember destroyed ones): this master's view wins.
+    if (existing) link.send({ type: 'CHECKPOINT_RESOURCES', resources: checkpointedOf(existing.total) });
     this.log.info(reregister ? 'Agent re-registered' : 'Agent registered', { agent: id, hostname });
     this.scheduleAllocation([id]);
     return id;
+  }
+
+  /** Tasks this master has on the agent that its re-registration did not list (reconcileKnownSlave). */
+  private unreportedTasks(
+    agent: MasterAgent,
+    sub: AgentSubscribe,
+  ): Array<{ framework_id: string; partition_aware: boolean; task_ids: string[] }> {
+    const reported = new Set(sub.tasks.map((t) => taskKey(t.framework_id, t.task.task_id.value)));
+    const byFramework = new Map<string, string[]>();
+    for (const key of agent.tasks) {
+      if (reported.has(key)) continue;
+      const [frameworkId, taskId] = key.split('\u0000') as [string, string];
+      byFramework.set(frameworkId, [...(byFramework.get(frameworkId) ?? []), taskId]);
+    }
+    return [...byFramework].map(([frameworkId, taskIds]) => ({
+      framework_id: frameworkId,
+      partition_aware: this.frameworks.get(frameworkId)?.capabilities.has('PARTITION_AWARE') ?? false,
+      task_ids: taskIds,
+    }));
+  }
+
+  /**
+   * A new agent's total: its --resources with the reservations and volumes it checkpointed, which
+   * a master that does not know the agent (a new one, or after failover) takes as they are.
+   */
+  private agentTotal(sub: AgentSubscribe): Resource[] {
+    const base = sub.agent_info.resources ?? [];
+    const checkpointed = sub.checkpointed_resources ?? [];
+    if (checkpointed.length === 0) return base;
+    const applied = applyCheckpointedResources(base, checkpointed);
+    if ('error' in applied) {
+      this.log.warn("Ignoring the agent's checkpointed resources", {
+        hostname: sub.agent_info.hostname,
+        error: applied.error,
+      });
+      return base;
+    }
+    return applied.resources;
   }
 
   private recoverAgentTasks(

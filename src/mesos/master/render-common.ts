@@ -8,6 +8,7 @@ import {
   quantitiesOf,
   reservationRole,
   uint32ToIp,
+  upgradeResource,
 } from '../protocol/index.js';
 import type {
   CommandInfo,
@@ -147,18 +148,7 @@ export function unreserved(list: readonly Resource[]): Resource[] {
 
 /** The post-refinement form Mesos keeps internally: only the `reservations` stack, no `role`. */
 export function toPostRefinement(r: Resource): Resource {
-  const out: Resource = { ...r };
-  delete out.role;
-  delete out.reservation;
-  if (r.reservations && r.reservations.length > 0) return out;
-  delete out.reservations;
-  if (r.role !== undefined && r.role !== '*') {
-    const stack: ReservationInfo = { type: r.reservation ? 'DYNAMIC' : 'STATIC', role: r.role };
-    if (r.reservation?.principal !== undefined) stack.principal = r.reservation.principal;
-    if (r.reservation?.labels !== undefined) stack.labels = r.reservation.labels;
-    out.reservations = [stack];
-  }
-  return out;
+  return upgradeResource(r);
 }
 
 /**

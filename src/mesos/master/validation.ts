@@ -197,7 +197,11 @@ export function validateTask(
   return null;
 }
 
-function validateResource(r: Resource): string | null {
+/**
+ * Resources::validate for one resource: its value, its DiskInfo's shape and its reservation format
+ * (pre-refinement `role` + `reservation`, or the post-refinement stack, correctly refined).
+ */
+export function validateResource(r: Resource): string | null {
   if (typeof r.name !== 'string' || r.name === '') return "Resource is missing required field 'name'";
   if (r.type === 'SCALAR') {
     if (
@@ -214,6 +218,52 @@ function validateResource(r: Resource): string | null {
     if (!r.set || !Array.isArray(r.set.item)) return `Invalid set resource ${r.name}`;
   } else {
     return `Invalid resource type for ${r.name}`;
+  }
+  if (r.disk !== undefined && r.name !== 'disk') return `DiskInfo should not be set for ${r.name} resource`;
+  return validateReservationFormat(r);
+}
+
+function validateReservationFormat(r: Resource): string | null {
+  const stack = r.reservations ?? [];
+  if (stack.length === 0) {
+    const roleError = validateRole(r.role ?? '*');
+    if (roleError) return roleError;
+    if (r.reservation) {
+      if (r.reservation.type !== undefined) {
+        return "'Resource.ReservationInfo.type' must not be set for the 'Resource.reservation' field";
+      }
+      if (r.reservation.role !== undefined) {
+        return "'Resource.ReservationInfo.role' must not be set for the 'Resource.reservation' field";
+      }
+      if ((r.role ?? '*') === '*') return 'Invalid reservation: role "*" cannot be dynamically reserved';
+    }
+    return null;
+  }
+  for (const entry of stack) {
+    if (entry.type === undefined) {
+      return "Invalid reservation: 'Resource.ReservationInfo.type' field must be set.";
+    }
+    if (entry.role === undefined) {
+      return "Invalid reservation: 'Resource.ReservationInfo.role' field must be set.";
+    }
+    const roleError = validateRole(entry.role);
+    if (roleError) return roleError;
+    if (entry.role === '*') return 'Invalid reservation: role "*" cannot be reserved';
+  }
+  let ancestor = stack[0]!.role!;
+  for (const entry of stack.slice(1)) {
+    if (entry.type === 'STATIC') return 'Invalid refined reservation: A refined reservation cannot be STATIC';
+    const descendant = entry.role!;
+    if (!(descendant.length > ancestor.length && descendant.startsWith(`${ancestor}/`))) {
+      return `Invalid refined reservation: role '${descendant}' is not a refinement of '${ancestor}'`;
+    }
+    ancestor = descendant;
+  }
+  if (stack.length === 1 && r.role !== undefined && r.role !== stack[0]!.role) {
+    return (
+      `Invalid resource format: 'Resource.role' field with '${r.role}' does not match the role` +
+      ` '${stack[0]!.role}' in 'Resource.reservations'`
+    );
   }
   return null;
 }

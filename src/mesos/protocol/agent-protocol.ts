@@ -43,10 +43,26 @@ export interface AgentSubscribe {
   capabilities: string[];
   frameworks: FrameworkInfo[];
   tasks: AgentTaskReport[];
+  /**
+   * The dynamic reservations and persistent volumes the agent checkpointed (post-refinement form).
+   * A master that does not know the agent takes them as they are; one that does sends its own view
+   * back in a CHECKPOINT_RESOURCES.
+   */
+  checkpointed_resources?: Resource[];
 }
 
 export type AgentEvent =
-  | { type: 'REGISTERED'; agent_id: AgentID; master_info: MasterInfo }
+  | {
+      type: 'REGISTERED';
+      agent_id: AgentID;
+      master_info: MasterInfo;
+      /**
+       * On re-registration with a master that knew the agent: tasks it believes run there that the
+       * agent did not report. The agent answers TASK_LOST (TASK_DROPPED if partition-aware) for
+       * those it does not know (Mesos's ReconcileTasksMessage in SlaveReregisteredMessage).
+       */
+      reconcile?: Array<{ framework_id: string; partition_aware: boolean; task_ids: string[] }>;
+    }
   | {
       type: 'RUN_TASK';
       framework_info: FrameworkInfo;
@@ -63,6 +79,12 @@ export type AgentEvent =
   | { type: 'SHUTDOWN_EXECUTOR'; framework_id: string; executor_id: string }
   | { type: 'SHUTDOWN_FRAMEWORK'; framework_id: string }
   | { type: 'FRAMEWORK_MESSAGE'; framework_id: string; executor_id: string; data: string }
+  /**
+   * All of the agent's dynamic reservations and persistent volumes after an operation (Mesos's
+   * CheckpointResourcesMessage): the agent persists them, creates new volumes' directories and
+   * deletes destroyed ones.
+   */
+  | { type: 'CHECKPOINT_RESOURCES'; resources: Resource[] }
   /** Sent on the link every few seconds so a silent network is noticed. */
   | { type: 'PING' };
 

@@ -1,7 +1,8 @@
 // Resource arithmetic as Mesos does it (src/common/resources.cpp, src/common/values.cpp), on the
 // v1 JSON Resource shape. Every function is pure and returns new arrays in normalized form: one
-// entry per (name, type, reservation role), ranges sorted and merged, scalars rounded to 3 decimals.
-import type { Attribute, Offer, Range, Resource, ValueType } from './types.js';
+// entry per identity (name, type, reservation stack, disk persistence/source, revocable, shared),
+// ranges sorted and merged, scalars rounded to 3 decimals.
+import type { Attribute, Labels, Offer, Range, ReservationInfo, Resource, ValueType } from './types.js';
 
 const SCALAR_PRECISION = 1000;
 
@@ -17,8 +18,98 @@ export function reservationRole(r: Resource): string {
   return r.role ?? '*';
 }
 
+// ---- identity: reservations and disk info ----
+
+/** Resource.DiskInfo (mesos.proto); types.ts leaves `disk` open, this is the part Mesos interprets. */
+export interface DiskInfo {
+  persistence?: { id: string; principal?: string };
+  volume?: { container_path: string; mode?: 'RW' | 'RO'; host_path?: string };
+  source?: Record<string, unknown>;
+}
+
+export function diskInfoOf(r: Resource): DiskInfo | undefined {
+  return r.disk as DiskInfo | undefined;
+}
+
+/** The persistence id of a persistent volume, else undefined. */
+export function persistenceIdOf(r: Resource): string | undefined {
+  const id = diskInfoOf(r)?.persistence?.id;
+  return typeof id === 'string' ? id : undefined;
+}
+
+export function isPersistentVolume(r: Resource): boolean {
+  return persistenceIdOf(r) !== undefined;
+}
+
+/**
+ * The reservation stack in the post-refinement form, whichever form `r` uses: [] when unreserved,
+ * `role` alone is a STATIC reservation, `role` + `reservation` a DYNAMIC one.
+ */
+export function reservationStack(r: Resource): ReservationInfo[] {
+  if (r.reservations && r.reservations.length > 0) return r.reservations;
+  if (r.role === undefined || r.role === '*') return [];
+  if (!r.reservation) return [{ type: 'STATIC', role: r.role }];
+  const entry: ReservationInfo = { type: 'DYNAMIC', role: r.role };
+  if (r.reservation.principal !== undefined) entry.principal = r.reservation.principal;
+  if (r.reservation.labels !== undefined) entry.labels = r.reservation.labels;
+  return [entry];
+}
+
+export function isDynamicallyReserved(r: Resource): boolean {
+  const stack = reservationStack(r);
+  return stack.length > 0 && stack[stack.length - 1]!.type === 'DYNAMIC';
+}
+
+/** Dynamic reservations and persistent volumes: what the agent checkpoints (needCheckpointing). */
+export function needsCheckpointing(r: Resource): boolean {
+  return isDynamicallyReserved(r) || isPersistentVolume(r);
+}
+
+function labelsKey(labels: Labels | undefined): string {
+  const list = labels?.labels ?? [];
+  return list
+    .map((l) => `${l.key}=${l.value ?? ''}`)
+    .sort()
+    .join(',');
+}
+
+function reservationEntryKey(e: ReservationInfo): string {
+  let key = `${e.type === 'DYNAMIC' ? 'D' : 'S'}\u0001${e.role ?? '*'}`;
+  if (e.principal !== undefined) key += `\u0001p=${e.principal}`;
+  // Mesos tells "no labels" from "empty labels"; frameworks rarely mean a difference, so we do not.
+  if (e.labels && e.labels.labels.length > 0) key += `\u0001l=${labelsKey(e.labels)}`;
+  return key;
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Resource identity as Mesos's `addable`/`subtractable` see it: the whole reservation stack (type,
+ * role, principal, labels), the disk's source and persistence id (not its `volume`, which only says
+ * how a task mounts it), revocable and shared. allocation_info is left out on purpose: offered and
+ * requested resources compare as they are.
+ */
 function keyOf(r: Resource): string {
-  return `${r.name}\u0000${r.type}\u0000${reservationRole(r)}${r.revocable ? '\u0000rev' : ''}`;
+  let key = `${r.name}\u0000${r.type}\u0000`;
+  if (r.reservations && r.reservations.length > 0) key += r.reservations.map(reservationEntryKey).join('|');
+  else if (r.role !== undefined && r.role !== '*') {
+    key += r.reservation ? reservationEntryKey(reservationStack(r)[0]!) : `S\u0001${r.role}`;
+  }
+  if (r.revocable) key += '\u0000rev';
+  if (r.disk) {
+    const disk = r.disk as DiskInfo;
+    if (disk.source) key += `\u0000src=${canonicalJson(disk.source)}`;
+    if (disk.persistence) key += `\u0000pid=${disk.persistence.id}`;
+  }
+  if (r.shared) key += '\u0000shared';
+  return key;
 }
 
 // ---- ranges ----
@@ -137,6 +228,8 @@ export function subtractResources(a: readonly Resource[], b: readonly Resource[]
   for (const r of b) {
     const existing = byKey.get(keyOf(r));
     if (!existing) continue;
+    // A persistent volume is used whole or not at all (Mesos: volumes are subtractable only if equal).
+    if (isPersistentVolume(r) && !sameAmount(existing, r)) continue;
     if (r.type === 'SCALAR') {
       existing.scalar = { value: roundScalar((existing.scalar?.value ?? 0) - (r.scalar?.value ?? 0)) };
     } else if (r.type === 'RANGES') {
@@ -155,6 +248,7 @@ export function containsResources(outer: readonly Resource[], inner: readonly Re
   for (const r of normalizeResources(inner)) {
     const have = o.get(keyOf(r));
     if (!have) return false;
+    if (isPersistentVolume(r) && !sameAmount(have, r)) return false;
     if (r.type === 'SCALAR') {
       if (roundScalar((have.scalar?.value ?? 0) - (r.scalar?.value ?? 0)) < 0) return false;
     } else if (r.type === 'RANGES') {
@@ -165,6 +259,10 @@ export function containsResources(outer: readonly Resource[], inner: readonly Re
     }
   }
   return true;
+}
+
+function sameAmount(a: Resource, b: Resource): boolean {
+  return roundScalar(a.scalar?.value ?? 0) === roundScalar(b.scalar?.value ?? 0);
 }
 
 export function resourcesEqual(a: readonly Resource[], b: readonly Resource[]): boolean {
@@ -225,6 +323,150 @@ export function withoutAllocationInfo(list: readonly Resource[]): Resource[] {
     delete c.allocation_info;
     return c;
   });
+}
+
+// ---- reservation formats and conversions (src/common/resources_utils.cpp) ----
+
+/** The post-refinement form Mesos keeps internally: only the `reservations` stack, no `role`. */
+export function upgradeResource(r: Resource): Resource {
+  const out = cloneResource(r);
+  const stack = reservationStack(r);
+  delete out.role;
+  delete out.reservation;
+  if (stack.length > 0) out.reservations = stack.map((e) => ({ ...e }));
+  else delete out.reservations;
+  return out;
+}
+
+/**
+ * The pre-refinement form frameworks without RESERVATION_REFINEMENT are offered: `role` ("*" when
+ * unreserved) and, for a dynamic reservation, `reservation`. A refined stack cannot be said in
+ * that form and stays as it is.
+ */
+export function downgradeResource(r: Resource): Resource {
+  const stack = reservationStack(r);
+  if (stack.length > 1) return upgradeResource(r);
+  const out = cloneResource(r);
+  delete out.reservations;
+  delete out.reservation;
+  const only = stack[0];
+  out.role = only?.role ?? '*';
+  if (only?.type === 'DYNAMIC') {
+    const reservation: ReservationInfo = {};
+    if (only.principal !== undefined) reservation.principal = only.principal;
+    if (only.labels !== undefined) reservation.labels = only.labels;
+    out.reservation = reservation;
+  }
+  return out;
+}
+
+/** `r` with its last reservation removed (Resources::popReservation), in the post-refinement form. */
+export function popReservation(r: Resource): Resource {
+  const out = upgradeResource(r);
+  const rest = (out.reservations ?? []).slice(0, -1);
+  if (rest.length > 0) out.reservations = rest;
+  else delete out.reservations;
+  return out;
+}
+
+/** The plain disk a volume was carved from: persistence and volume gone (DiskInfo kept for a source). */
+export function withoutPersistence(r: Resource): Resource {
+  const out = cloneResource(r);
+  const disk = diskInfoOf(r);
+  if (disk?.source) {
+    const rest: Record<string, unknown> = { ...(r.disk ?? {}) };
+    delete rest['persistence'];
+    delete rest['volume'];
+    out.disk = rest;
+  } else delete out.disk;
+  delete out.shared;
+  return out;
+}
+
+/** One step of an operation: `consumed` is replaced by `converted` (mesos::ResourceConversion). */
+export interface ResourceConversion {
+  consumed: Resource[];
+  converted: Resource[];
+}
+
+/** Resources::apply: each conversion in turn; an error names what was not there. */
+export function applyConversions(
+  list: readonly Resource[],
+  conversions: readonly ResourceConversion[],
+): { resources: Resource[] } | { error: string } {
+  let current = normalizeResources(list);
+  for (const c of conversions) {
+    if (!containsResources(current, c.consumed)) {
+      return { error: `${describeResources(current)} does not contain ${describeResources(c.consumed)}` };
+    }
+    current = addResources(subtractResources(current, c.consumed), c.converted);
+  }
+  return { resources: current };
+}
+
+/** The checkpointed part of an agent's total: its dynamic reservations and persistent volumes. */
+export function checkpointedOf(total: readonly Resource[]): Resource[] {
+  return total.filter(needsCheckpointing).map((r) => {
+    const c = upgradeResource(r);
+    delete c.allocation_info;
+    return c;
+  });
+}
+
+/**
+ * applyCheckpointedResources: an agent's total from its --resources and what it checkpointed. Each
+ * checkpointed resource must come from what the flag gives (unreserved or statically reserved
+ * plain disk), else the agent's configuration changed under its reservations.
+ */
+export function applyCheckpointedResources(
+  base: readonly Resource[],
+  checkpointed: readonly Resource[],
+): { resources: Resource[] } | { error: string } {
+  let total = normalizeResources(base);
+  for (const r of checkpointed) {
+    if (!needsCheckpointing(r))
+      return { error: `Unexpected checkpointed resources ${describeResources([r])}` };
+    // Only unreserved and statically reserved resources come from the flag: strip the dynamic ones.
+    let stripped = upgradeResource(r);
+    const first = stripped.reservations?.[0];
+    if (isDynamicallyReserved(r)) {
+      if (first && first.type !== 'DYNAMIC') stripped.reservations = [first];
+      else delete stripped.reservations;
+    }
+    if (isPersistentVolume(r)) stripped = withoutPersistence(stripped);
+    delete stripped.shared;
+    if (!containsResources(total, [stripped])) {
+      return {
+        error: `Incompatible agent resources: ${describeResources(total)} does not contain ${describeResources([stripped])}`,
+      };
+    }
+    total = addResources(subtractResources(total, [stripped]), [upgradeResource(r)]);
+  }
+  return { resources: total };
+}
+
+/** Mesos's text form of resources for messages: `disk(reservations: [(DYNAMIC,eng,p)])[v1:data]:64`. */
+export function describeResources(list: readonly Resource[]): string {
+  return list
+    .map((r) => {
+      let text = r.name;
+      if (r.allocation_info?.role !== undefined) text += `(allocated: ${r.allocation_info.role})`;
+      const stack = reservationStack(r);
+      if (stack.length > 0) {
+        const entries = stack.map(
+          (e) => `(${e.type ?? 'STATIC'},${e.role ?? '*'}${e.principal ? `,${e.principal}` : ''})`,
+        );
+        text += `(reservations: [${entries.join(',')}])`;
+      }
+      const disk = diskInfoOf(r);
+      if (disk?.persistence)
+        text += `[${disk.persistence.id}${disk.volume ? `:${disk.volume.container_path}` : ''}]`;
+      if (r.revocable) text += '{REV}';
+      if (r.shared) text += '<SHARED>';
+      const v = valueText(r);
+      return `${text}:${typeof v === 'string' ? v : String(v)}`;
+    })
+    .join('; ');
 }
 
 // ---- text formats ----
@@ -407,6 +649,9 @@ export function toResmap(list: readonly Resource[]): Record<string, number | str
     delete c.role;
     delete c.reservation;
     delete c.reservations;
+    // Volumes count as disk.
+    delete c.disk;
+    delete c.shared;
     if (c.revocable) c.name = `${c.name}_revocable`;
     delete c.revocable;
     return c;

@@ -21,6 +21,14 @@ export const LABEL_RECORD = 'sandbox.record';
 
 /** Where the node keeps its files inside the container. */
 export const NODE_DATA_DIR = '/var/lib/sandbox';
+/**
+ * Where agents keep their work dirs on the Docker host. An agent asks the host's daemon to bind its
+ * tasks' sandboxes into their containers, so a sandbox must have the same path in the agent's
+ * container as on the host: each agent's work dir is bind-mounted at its own path.
+ */
+export const HOST_WORK_ROOT = '/tmp/mesos-sandbox-docker';
+/** The daemon's socket inside an agent's container (the agent's --docker_socket default). */
+export const NODE_DOCKER_SOCKET = '/var/run/docker.sock';
 /** Agents need no host-wide port plan: each container has its own network namespace. */
 export const AGENT_PORTS = '[31000-32000]';
 /** `docker stop` grace period before SIGKILL. */
@@ -28,6 +36,11 @@ export const STOP_TIMEOUT_SECONDS = 5;
 
 export const networkName = (cluster: string): string => `sandbox-${cluster}`;
 export const containerName = (cluster: string, nodeId: string): string => `sandbox-${cluster}-${nodeId}`;
+/** The cluster's agent work dirs on the Docker host (removed by `down`). */
+export const clusterWorkRoot = (cluster: string): string => `${HOST_WORK_ROOT}/${cluster}`;
+/** An agent's --work_dir, the same path on the host and in its container; new for every run of the cluster. */
+export const agentWorkDir = (record: ClusterRecord, nodeId: string): string =>
+  `${clusterWorkRoot(record.name)}/${record.runId}/${nodeId}`;
 /** Each agent's parent cgroup; unique per cluster and node, so two agents never share one. */
 export const agentCgroupsRoot = (cluster: string, nodeId: string): string => `sandbox-${cluster}-${nodeId}`;
 
@@ -44,16 +57,27 @@ export function networkCreateOptions(record: ClusterRecord): NetworkCreateOption
   };
 }
 
-/** The flags the driver adds to the plan's: the node's port and its file locations. */
+/**
+ * The flags the driver adds to the plan's: the node's port and its file locations, and for an agent
+ * where its DOCKER tasks go (as minimesos ran them): on the host's daemon beside the agent's own
+ * container, HOST-network tasks in the agent's network namespace, BRIDGE tasks on the cluster's
+ * network with their port mappings published by the agent, all labelled with the cluster so that
+ * `down` removes them.
+ */
 export function driverFlags(plan: NodePlan, record: ClusterRecord): string[] {
   const flags = [`--port=${plan.port}`];
   if (plan.role === 'zookeeper')
     flags.push(`--data_dir=${NODE_DATA_DIR}/zookeeper`, '--server_log=/dev/stdout');
   if (plan.role === 'agent') {
-    flags.push(`--work_dir=${NODE_DATA_DIR}/agent`);
+    flags.push(`--work_dir=${agentWorkDir(record, plan.id)}`);
     if (!plan.flags.some((f) => f.startsWith('--cgroups_root='))) {
       flags.push(`--cgroups_root=${agentCgroupsRoot(record.name, plan.id)}`);
     }
+    flags.push(
+      `--docker_agent_container=${containerName(record.name, plan.id)}`,
+      `--docker_bridge_network=${networkName(record.name)}`,
+      `--docker_task_labels=${JSON.stringify(clusterLabels(record))}`,
+    );
   }
   return flags;
 }
@@ -98,6 +122,8 @@ export interface ContainerInputs {
   image: string;
   /** The port on 127.0.0.1 the node's port is published on. */
   hostPort: number;
+  /** The Docker daemon's socket on its host, mounted into agents (default /var/run/docker.sock). */
+  dockerSocket?: string;
 }
 
 /** The first node of a role takes spec.ports[role] when set; every other node a free port. */
@@ -107,7 +133,7 @@ export function requestedHostPort(record: ClusterRecord, plan: NodePlan): number
 }
 
 export function containerCreateOptions(inputs: ContainerInputs): ContainerCreateOptions {
-  const { record, plan, order, image, hostPort } = inputs;
+  const { record, plan, order, image, hostPort, dockerSocket = NODE_DOCKER_SOCKET } = inputs;
   const portKey = `${plan.port}/tcp`;
   const agent = plan.role === 'agent';
   return {
@@ -132,18 +158,40 @@ export function containerCreateOptions(inputs: ContainerInputs): ContainerCreate
       PortBindings: { [portKey]: [{ HostIp: '127.0.0.1', HostPort: String(hostPort) }] },
       RestartPolicy: { Name: 'no' },
       // Agents create cgroups and pid/mount namespaces for their tasks (the linux launcher), and
-      // their tasks can leave orphans behind, which a real init reaps.
+      // their tasks can leave orphans behind, which a real init reaps. They run DOCKER tasks on
+      // the host's daemon, in sandboxes under a work dir that has the same path there.
       ...(agent
         ? {
             CapAdd: [...AGENT_HOST_CONFIG.CapAdd],
             SecurityOpt: [...AGENT_HOST_CONFIG.SecurityOpt],
             Init: true,
+            Binds: agentBinds(record, plan, dockerSocket),
           }
         : {}),
     },
     NetworkingConfig: {
       EndpointsConfig: { [networkName(record.name)]: { Aliases: [plan.id] } },
     },
+  };
+}
+
+/** The daemon's socket, and the work dir at its own path (Docker creates it on the host). */
+export function agentBinds(record: ClusterRecord, plan: NodePlan, dockerSocket: string): string[] {
+  const workDir = agentWorkDir(record, plan.id);
+  return [`${dockerSocket}:${NODE_DOCKER_SOCKET}`, `${workDir}:${workDir}`];
+}
+
+/**
+ * A short-lived container that removes the cluster's agent work dirs on the Docker host: they hold
+ * files the agents' tasks wrote as root, which the user running `sandbox` may not be able to remove.
+ */
+export function workRootRemovalOptions(cluster: string, image: string): ContainerCreateOptions {
+  return {
+    Image: image,
+    Entrypoint: ['rm', '-rf', '--', `/work/${cluster}`],
+    Cmd: [],
+    Labels: { [LABEL_CLUSTER]: cluster },
+    HostConfig: { Binds: [`${HOST_WORK_ROOT}:/work`], NetworkMode: 'none' },
   };
 }
 

@@ -2,8 +2,10 @@
 // on a bridge network of its own cluster, found again from its labels. Nodes reach each other by
 // their node id (a network alias, resolved by Docker's DNS) and the host reaches each node's port
 // published on 127.0.0.1. Agents get CAP_SYS_ADMIN and writable cgroups, so their linux launcher can
-// create the tasks' cgroups and namespaces inside the container (see container-spec.ts).
-import { mkdir, writeFile } from 'node:fs/promises';
+// create the tasks' cgroups and namespaces inside the container, and the host's Docker socket, so
+// they run DOCKER tasks as sibling containers on the host's daemon (see container-spec.ts).
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import Dockerode from 'dockerode';
@@ -25,7 +27,9 @@ import {
   AGENT_PORTS,
   LABEL_CLUSTER,
   LABEL_RECORD,
+  NODE_DOCKER_SOCKET,
   STOP_TIMEOUT_SECONDS,
+  clusterWorkRoot,
   containerCreateOptions,
   containerMemoryBytes,
   containerName,
@@ -34,8 +38,9 @@ import {
   networkName,
   parseNodeLabels,
   requestedHostPort,
+  workRootRemovalOptions,
 } from './container-spec.js';
-import { ensureImage } from './image.js';
+import { IMAGE_NAME, ensureImage } from './image.js';
 import { findExecutable } from '../../../util/executables.js';
 import { freePort } from '../../../util/net.js';
 import { runCommand } from '../terminal.js';
@@ -80,6 +85,13 @@ export class DockerDriver implements Driver {
     const m = this.docker.modem as { socketPath?: string; host?: string; port?: number; protocol?: string };
     if (m.socketPath) return `unix://${m.socketPath}`;
     return `${m.protocol ?? 'http'}://${m.host ?? 'localhost'}:${m.port ?? ''}`;
+  }
+
+  /** The daemon's unix socket on this machine; null when it is reached over the network. */
+  private get localSocket(): string | null {
+    // docker-modem keeps a function there until it has looked for the default socket.
+    const socketPath = (this.docker.modem as { socketPath?: unknown }).socketPath;
+    return typeof socketPath === 'string' ? socketPath : null;
   }
 
   async preflight(): Promise<void> {
@@ -169,7 +181,15 @@ export class DockerDriver implements Driver {
     for (let attempt = 1; ; attempt++) {
       const hostPort = requested ?? (await freePort());
       const container = await this.docker.createContainer(
-        containerCreateOptions({ record, plan, order, image, hostPort }),
+        containerCreateOptions({
+          record,
+          plan,
+          order,
+          image,
+          hostPort,
+          // The daemon's own socket path, on its host; a remote daemon's is the default.
+          dockerSocket: this.localSocket ?? NODE_DOCKER_SOCKET,
+        }),
       );
       try {
         await container.start();
@@ -225,12 +245,16 @@ export class DockerDriver implements Driver {
   }
 
   async delete(name: string): Promise<void> {
-    const containers = await this.containers(name);
-    await Promise.all(
-      containers.map((c) =>
-        tolerate(this.docker.getContainer(c.Id).remove({ force: true, v: true }), [404, 409]),
-      ),
-    );
+    // The nodes and the tasks the agents started (labelled with the cluster too); then again, for a
+    // task an agent was starting while it was removed.
+    for (let pass = 0; pass < 2; pass++) {
+      const containers = await this.containers(name);
+      await Promise.all(
+        containers.map((c) =>
+          tolerate(this.docker.getContainer(c.Id).remove({ force: true, v: true }), [404, 409]),
+        ),
+      );
+    }
     const networks = await this.docker.listNetworks({ filters: { label: [`${LABEL_CLUSTER}=${name}`] } });
     const ids = new Set(networks.map((n) => n.Id));
     const byName = await tolerate(this.docker.getNetwork(networkName(name)).inspect(), [404]);
@@ -238,6 +262,36 @@ export class DockerDriver implements Driver {
       ids.add(byName.Id as string);
     }
     for (const id of ids) await tolerate(this.docker.getNetwork(id).remove(), [404]);
+    await this.removeWorkRoot(name);
+  }
+
+  /**
+   * The agents' work dirs on the Docker host: removed here when they are here and ours to remove,
+   * else by the daemon (a daemon in a VM or elsewhere, files the tasks wrote as root).
+   */
+  private async removeWorkRoot(name: string): Promise<void> {
+    const dir = clusterWorkRoot(name);
+    if (existsSync(dir)) {
+      try {
+        await rm(dir, { recursive: true, force: true });
+        return;
+      } catch {
+        // Left to the daemon.
+      }
+    }
+    const container = await tolerate(
+      this.docker.createContainer(workRootRemovalOptions(name, IMAGE_NAME)),
+      [404], // no node image: no cluster ever ran here
+    );
+    if (!container) return;
+    try {
+      await container.start();
+      await container.wait();
+    } catch {
+      // Files left in the host's temporary directory do not make `down` fail.
+    } finally {
+      await tolerate(container.remove({ force: true }), [404, 409]);
+    }
   }
 
   async writeLog(

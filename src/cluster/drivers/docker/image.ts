@@ -18,8 +18,11 @@ export const APP_DIR = '/opt/mesos-sandbox';
 
 type Pack = NonNullable<NonNullable<Parameters<typeof tarPack>[1]>['pack']>;
 
-/** Runtime dependencies only the host side (the CLI's docker driver and `sandbox shell`) uses. */
-const HOST_ONLY_DEPENDENCIES = new Set(['node-pty', 'dockerode', 'tar-fs']);
+/**
+ * Runtime dependencies only the host side uses: `sandbox shell` (node-pty) and building the image
+ * (tar-fs). dockerode ships: agents run DOCKER tasks through it.
+ */
+const HOST_ONLY_DEPENDENCIES = new Set(['node-pty', 'tar-fs']);
 
 /** The directory holding this package's package.json (works from src/ under vitest and from dist/). */
 export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {

@@ -279,6 +279,26 @@ export class ContainerCgroup {
     readonly limits: CgroupLimits,
   ) {}
 
+  /** The cgroup of a container an earlier agent process created (recovery); nothing is written. */
+  static attach(
+    layout: UsableLayout,
+    parent: string,
+    containerId: string,
+    limits: CgroupLimits,
+  ): ContainerCgroup {
+    checkPath(parent, containerId);
+    const roots = hierarchyRoots(layout);
+    return new ContainerCgroup(
+      layout,
+      {
+        cpu: join(roots.cpu, parent, containerId),
+        cpuacct: join(roots.cpuacct, parent, containerId),
+        memory: join(roots.memory, parent, containerId),
+      },
+      limits,
+    );
+  }
+
   static async create(
     layout: CgroupLayout,
     parent: string,

@@ -5,7 +5,9 @@
 // pointing there; cpu shares and the memory limit come from the task's resources; port mappings must
 // use ports the task was given. Where Mesos passes `parameters` to the docker CLI as `--key=value`, we
 // speak the Engine API, so each supported flag has its translation here and an unknown one is refused.
-// The launcher (docker-launcher.ts) only sends what these functions return.
+// An agent that itself runs in a container of the daemon (the docker driver, as minimesos ran its
+// agents) places its tasks beside it (DockerPlacement). The launcher (docker-launcher.ts) only sends
+// what these functions return.
 import { posix } from 'node:path';
 import type { ContainerCreateOptions, HostConfig } from 'dockerode';
 import { rangesOf, scalarOf } from '../../protocol/resources.js';
@@ -52,6 +54,56 @@ export interface DockerTaskSpec {
   labels?: Record<string, string>;
 }
 
+/**
+ * Where the agent is when that is not the Docker daemon's host: the agent runs in `agentContainer`
+ * on the daemon it starts tasks on. Mesos's HOST network then means the agent's network (the
+ * container's), and Docker's port publishing, which binds on the daemon's host, would put a task's
+ * ports where nobody looks for them; so the agent publishes the port mappings of tasks on
+ * `bridgeNetwork` itself, on its own addresses (DockerRunPlan.forwards).
+ */
+export interface DockerPlacement {
+  /** The agent's container (name or id): HOST-network tasks share its network namespace. */
+  agentContainer?: string;
+  /** The network BRIDGE tasks join in place of Docker's default bridge (one the agent is on). */
+  bridgeNetwork?: string;
+  /** Labels every task container gets (the task spec's and the containerizer's win). */
+  labels?: Record<string, string>;
+}
+
+/**
+ * The agent's placement from its flags --docker_agent_container, --docker_bridge_network and
+ * --docker_task_labels (a JSON object of strings). Throws, saying which flag is wrong.
+ */
+export function dockerPlacementFromFlags(
+  flags: Readonly<Record<string, string | undefined>>,
+): DockerPlacement {
+  const placement: DockerPlacement = {};
+  if (flags.docker_agent_container) placement.agentContainer = flags.docker_agent_container;
+  if (flags.docker_bridge_network) placement.bridgeNetwork = flags.docker_bridge_network;
+  const labels = flags.docker_task_labels;
+  if (labels) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(labels);
+    } catch (e) {
+      throw new Error(`Flag '--docker_task_labels' is not JSON: ${(e as Error).message}`);
+    }
+    const isObject = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed);
+    if (!isObject || Object.values(parsed as object).some((v) => typeof v !== 'string')) {
+      throw new Error("Flag '--docker_task_labels' must be a JSON object of strings");
+    }
+    placement.labels = parsed as Record<string, string>;
+  }
+  return placement;
+}
+
+/** A port mapping the agent publishes itself: hostPort on the agent's addresses to the container's port. */
+export interface PortForward {
+  protocol: 'tcp' | 'udp';
+  hostPort: number;
+  containerPort: number;
+}
+
 export interface DockerRunPlan {
   name: string;
   /** The image as Mesos inspects and pulls it: `:latest` added when no tag or digest is given. */
@@ -61,7 +113,17 @@ export interface DockerRunPlan {
   /** What statistics report as the container's limits (ResourceStatistics cpus_limit/mem_limit_bytes). */
   cpusLimit: number;
   memLimitBytes: number;
+  /** Port mappings the agent publishes (empty when Docker publishes them; see DockerPlacement). */
+  forwards: PortForward[];
+  /** How the agent reaches the container's network namespace (health checks, forwards). */
+  reach: NetworkReach;
 }
+
+/**
+ * `agent`: the container shares the agent's network namespace (its loopback is the agent's).
+ * `network`: the container has an address on this Docker network. `none`: the agent cannot reach it.
+ */
+export type NetworkReach = { kind: 'agent' } | { kind: 'network'; network: string } | { kind: 'none' };
 
 /** The task cannot be run as asked; the message says why, in Mesos's words where it has them. */
 export class DockerSpecError extends Error {
@@ -76,7 +138,7 @@ export function normalizeImageName(image: string): string {
   return last.includes(':') || last.includes('@') ? image : `${image}:latest`;
 }
 
-export function dockerRunPlan(spec: DockerTaskSpec): DockerRunPlan {
+export function dockerRunPlan(spec: DockerTaskSpec, placement: DockerPlacement = {}): DockerRunPlan {
   const { container, command } = spec;
   if (container.type !== 'DOCKER')
     throw new DockerSpecError(`Container type is ${container.type}, not DOCKER`);
@@ -100,13 +162,13 @@ export function dockerRunPlan(spec: DockerTaskSpec): DockerRunPlan {
   if (role !== undefined) env.set('MESOS_ALLOCATION_ROLE', role);
 
   host.Binds = volumeBinds(container, spec.sandbox, mapped, host);
-  host.NetworkMode = networkMode(container);
+  const network = docker.network ?? 'HOST';
+  host.NetworkMode = networkMode(container, placement);
   if (container.hostname !== undefined) {
-    if (host.NetworkMode === 'host')
-      throw new DockerSpecError('Unable to set hostname with host network mode');
+    if (network === 'HOST') throw new DockerSpecError('Unable to set hostname with host network mode');
     create.Hostname = container.hostname;
   }
-  portBindings(docker.port_mappings ?? [], host.NetworkMode, spec.resources, create, host);
+  portBindings(docker.port_mappings ?? [], network, spec.resources, create, host);
 
   const labels: Record<string, string> = {};
   const params: ParamTarget = { create, host, env, labels, aliases: [], ip: undefined };
@@ -141,10 +203,19 @@ export function dockerRunPlan(spec: DockerTaskSpec): DockerRunPlan {
     [LABEL_EXECUTOR_ID]: spec.executorId,
     [LABEL_TASK_ID]: spec.taskId,
   };
-  create.Labels = { ...spec.labels, ...labels };
+  create.Labels = { ...placement.labels, ...spec.labels, ...labels };
   for (const [k, v] of Object.entries(owner)) if (v !== undefined) create.Labels[k] = v;
 
-  return { name, image: create.Image!, forcePull: docker.force_pull_image ?? false, create, ...limits };
+  const forwards = agentForwards(host, placement);
+  return {
+    name,
+    image: create.Image!,
+    forcePull: docker.force_pull_image ?? false,
+    create,
+    ...limits,
+    forwards,
+    reach: networkReach(host.NetworkMode, placement),
+  };
 }
 
 // ---- resources ----
@@ -226,13 +297,13 @@ function volumeBinds(container: ContainerInfo, sandbox: string, mapped: string, 
   return binds;
 }
 
-function networkMode(container: ContainerInfo): string {
+function networkMode(container: ContainerInfo, placement: DockerPlacement): string {
   const network = container.docker?.network ?? 'HOST';
   switch (network) {
     case 'HOST':
-      return 'host';
+      return agentNetworkMode(placement);
     case 'BRIDGE':
-      return 'bridge';
+      return placement.bridgeNetwork ?? 'bridge';
     case 'NONE':
       return 'none';
     case 'USER': {
@@ -249,6 +320,39 @@ function networkMode(container: ContainerInfo): string {
   }
 }
 
+/** The network mode that puts a container where the agent is: the host's, or the agent container's. */
+const agentNetworkMode = (placement: DockerPlacement): string =>
+  placement.agentContainer !== undefined ? `container:${placement.agentContainer}` : 'host';
+
+function networkReach(mode: string | undefined, placement: DockerPlacement): NetworkReach {
+  if (mode === undefined) return { kind: 'none' };
+  if (mode === agentNetworkMode(placement)) return { kind: 'agent' };
+  // The daemon's host when the agent is elsewhere, or another container's namespace: no address.
+  if (mode === 'host' || mode === 'none' || mode.startsWith('container:')) return { kind: 'none' };
+  return { kind: 'network', network: mode === 'default' ? 'bridge' : mode };
+}
+
+/** A container's addresses as `docker inspect` lists them under NetworkSettings.Networks. */
+export type ContainerNetworks = Record<
+  string,
+  { IPAddress?: string; GlobalIPv6Address?: string } | undefined
+>;
+
+/**
+ * The address at which the agent reaches what listens in the container's network namespace: its
+ * loopback when it shares the agent's, else its address on its network; null when there is none.
+ */
+export function reachableAddress(
+  reach: NetworkReach,
+  networks: ContainerNetworks | undefined,
+  ipv6: boolean,
+): string | null {
+  if (reach.kind === 'agent') return ipv6 ? '::1' : '127.0.0.1';
+  if (reach.kind === 'none') return null;
+  const endpoint = networks?.[reach.network];
+  return (ipv6 ? endpoint?.GlobalIPv6Address : endpoint?.IPAddress) || null;
+}
+
 type PortMapping = NonNullable<NonNullable<ContainerInfo['docker']>['port_mappings']>[number];
 type PortBinding = { HostIp: string; HostPort: string };
 
@@ -260,7 +364,7 @@ function portBindings(
   host: HostConfig,
 ): void {
   if (mappings.length === 0) return;
-  if (network === 'host' || network === 'none') {
+  if (network === 'HOST' || network === 'NONE') {
     throw new DockerSpecError('Port mappings are only supported for bridge and user-defined networks');
   }
   if (resources.length === 0) throw new DockerSpecError('Port mappings require resources');
@@ -281,6 +385,30 @@ function portBindings(
   }
   create.ExposedPorts = exposed;
   host.PortBindings = bindings;
+}
+
+/**
+ * With the agent in a container, the port mappings of a container on the agent's bridge network are
+ * the agent's to publish (Docker would bind them on its own host): they leave PortBindings and become
+ * forwards. Other networks (USER) keep Docker's publishing.
+ */
+function agentForwards(host: HostConfig, placement: DockerPlacement): PortForward[] {
+  const bindings = host.PortBindings as Record<string, PortBinding[]> | undefined;
+  if (!bindings || placement.agentContainer === undefined) return [];
+  if (placement.bridgeNetwork === undefined || host.NetworkMode !== placement.bridgeNetwork) return [];
+  const forwards: PortForward[] = [];
+  for (const [key, list] of Object.entries(bindings)) {
+    const [port, protocol] = key.split('/') as [string, string];
+    for (const b of list) {
+      forwards.push({
+        protocol: protocol === 'udp' ? 'udp' : 'tcp',
+        hostPort: Number(b.HostPort),
+        containerPort: Number(port),
+      });
+    }
+  }
+  delete host.PortBindings;
+  return forwards;
 }
 
 // ---- docker run parameters ----

@@ -1,5 +1,7 @@
-// What both launchers share: the task's output files and reading processes from /proc.
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+// What both launchers share: the task's output files, the container's runtime directory and reading
+// processes from /proc.
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { runtimePaths, type RuntimePaths } from './container-runtime.js';
 import type { LaunchSpec } from './launcher.js';
 
 export interface Outputs {
@@ -19,6 +21,32 @@ export async function openOutputs(spec: LaunchSpec): Promise<Outputs> {
     throw (out.status === 'rejected' ? out.reason : (err as PromiseRejectedResult).reason) as Error;
   }
   return { out: out.value, err: err.value, close };
+}
+
+export interface RuntimeDir {
+  dir: string;
+  paths: RuntimePaths;
+  /** Where the launcher's own diagnostics go (the waiter's stderr). */
+  diagnostics: FileHandle;
+  close(): Promise<void>;
+}
+
+/** Creates the container's runtime directory (a leftover status of an earlier run is replaced). */
+export async function openRuntimeDir(spec: LaunchSpec): Promise<RuntimeDir> {
+  const dir = spec.runtimeDir;
+  await mkdir(dir, { recursive: true });
+  const paths = runtimePaths(dir);
+  const diagnostics = await open(paths.diagnostics, 'w');
+  return { dir, paths, diagnostics, close: () => diagnostics.close() };
+}
+
+/** A process's children, via /proc/<pid>/task/<pid>/children (CONFIG_PROC_CHILDREN). */
+export async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text
+    .split(' ')
+    .filter((c) => c.trim() !== '')
+    .map(Number);
 }
 
 /** The task's argv: `/bin/sh -c value`, or Mesos's plain command where arguments[0] is argv[0]. */

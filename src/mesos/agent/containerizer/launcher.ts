@@ -33,6 +33,11 @@ export interface LaunchSpec {
   stderrPath: string;
   cpus: number;
   memMb: number;
+  /**
+   * The container's runtime directory (Mesos's --runtime_dir/containers/<id>): its record, the exit
+   * status its waiter writes, the launcher's diagnostics. What lets a restarted agent recover it.
+   */
+  runtimeDir: string;
 }
 
 export interface ExitInfo {
@@ -41,6 +46,8 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
   /** The kernel's OOM killer killed a process of the container (its memory limit was hit). */
   oomKilled: boolean;
+  /** How the task ended is unknown: it ended while no agent watched and left no exit status. */
+  lost?: boolean;
 }
 
 export interface RunningContainer {
@@ -73,6 +80,12 @@ export interface ContainerLauncher {
    * linux launcher an unexecutable command is a task that exits 126/127, as under a shell.
    */
   launch(spec: LaunchSpec): Promise<RunningContainer>;
+  /**
+   * Finds a container an earlier agent process launched, from its runtime directory: it keeps
+   * running and is watched from here on; `exited` resolves at once if it ended meanwhile. Null when
+   * there is no such container (no record).
+   */
+  recover?(runtimeDir: string): Promise<RunningContainer | null>;
 }
 
 export interface LauncherOptions {

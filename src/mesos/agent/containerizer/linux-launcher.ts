@@ -1,26 +1,43 @@
-// Tasks in their own cgroups and pid+mount namespaces, with one fork per task beyond the task itself:
+// Tasks in their own cgroups and pid+mount namespaces:
 //
-//   agent ─spawn─> unshare --pid --fork --mount-proc --kill-child -- /bin/sh -c JOIN...
-//                    └─fork─> (pid 1 in the new namespace) sh: writes "0" into each cgroup.procs,
-//                             then runs the shell task's script or execs the command, which is thus
-//                             in its cgroups before it runs a single instruction of its own.
+//   agent ─spawn─> waiter (container-runtime.ts: records the exit status, outlives the agent)
+//                    └─fork─> unshare --pid --fork --mount-proc --kill-child -- /bin/sh -c JOIN...
+//                               └─fork─> (pid 1 in the new namespace) sh: writes "0" into each
+//                                        cgroup.procs, then runs the shell task's script or execs the
+//                                        command, which is thus in its cgroups before it runs a
+//                                        single instruction of its own.
 //
 // Facts about unshare 2.38 (Debian 12) and the kernel this is built on, each checked on this host:
-// - unshare's parent exits with the task's exit code, and re-raises a signal that killed it, so the
-//   agent reads the task's own status from its child. Except SIGKILL: 2.38 cannot re-raise it and
-//   instead prints "sigprocmask unblock failed" and exits 1, so unshare's stderr is a pipe we read.
+// - unshare exits with the task's exit code, and re-raises a signal that killed it, so the waiter
+//   records the task's own status. Except SIGKILL: 2.38 cannot re-raise it and instead prints
+//   "sigprocmask unblock failed" and exits 1, so unshare's stderr goes to a file we read.
 // - unshare's parent blocks SIGINT and SIGTERM, and --kill-child SIGKILLs pid 1 when it dies.
 // - pid 1 of a namespace never receives a signal it has no handler for, even from outside (only
 //   SIGKILL/SIGSTOP are forced). `sleep` as pid 1 would ignore SIGTERM, unlike the same process
 //   outside a namespace. signal() therefore ends such a pid 1 with SIGKILL and reports the signal
 //   asked for: the outcome a process without a handler would have had anyway.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ContainerCgroup, memoryLimitBytes, type ContainerStatistics, type UsableLayout } from './cgroups.js';
 import { tryKill } from '../../../util/proc.js';
-import { openOutputs, readProcStatus, taskArgv } from './launch-support.js';
+import { childrenOf, openOutputs, openRuntimeDir, readProcStatus, taskArgv } from './launch-support.js';
+import {
+  isAlive,
+  processIdentity,
+  readContainerRecord,
+  readWaitStatus,
+  runtimePaths,
+  waiterArgs,
+  whenEnded,
+  writeContainerRecord,
+  containerRecord,
+  WAITER_FILE,
+  type ProcessIdentity,
+  type RuntimePaths,
+} from './container-runtime.js';
+import { recoverPosixContainer } from './posix-launcher.js';
 import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from './launcher.js';
 
 export const UNSHARE_ARGS = ['--pid', '--fork', '--mount-proc', '--kill-child', '--'];
@@ -66,6 +83,7 @@ export class LinuxLauncher implements ContainerLauncher {
   async launch(spec: LaunchSpec): Promise<RunningContainer> {
     const { then, args } = this.command(spec);
     const limits = { cpus: spec.cpus, memMb: spec.memMb, cfs: this.opts.enableCfs };
+    const runtime = await openRuntimeDir(spec);
     const [cgroup, outputs] = await Promise.allSettled([
       ContainerCgroup.create(this.opts.layout, this.opts.parent, spec.containerId, limits),
       openOutputs(spec),
@@ -73,32 +91,62 @@ export class LinuxLauncher implements ContainerLauncher {
     if (cgroup.status === 'rejected' || outputs.status === 'rejected') {
       if (cgroup.status === 'fulfilled') await cgroup.value.destroy();
       if (outputs.status === 'fulfilled') await outputs.value.close();
+      await runtime.close();
       throw (
         cgroup.status === 'rejected' ? cgroup.reason : (outputs as PromiseRejectedResult).reason
       ) as Error;
     }
     const script = joinScript(cgroup.value.procsFiles(), then);
+    const argv = ['unshare', ...UNSHARE_ARGS, '/bin/sh', '-c', script, ...args];
     let child: ChildProcess;
     try {
-      child = spawn(this.opts.unshare, [...UNSHARE_ARGS, '/bin/sh', '-c', script, ...args], {
+      // unshare's own complaints go to a file, which outlives the agent (a pipe would not).
+      child = spawn(WAITER_FILE, waiterArgs(runtime.paths.status, this.opts.unshare, argv), {
         cwd: spec.cwd,
         env: spec.env,
-        stdio: ['ignore', 'ignore', 'pipe', outputs.value.out.fd, outputs.value.err.fd],
+        stdio: ['ignore', 'ignore', runtime.diagnostics.fd, outputs.value.out.fd, outputs.value.err.fd],
       });
     } catch (e) {
-      await Promise.all([outputs.value.close(), cgroup.value.destroy()]);
+      await Promise.all([outputs.value.close(), cgroup.value.destroy(), runtime.close()]);
       throw e;
     }
     // No await until the child's listeners are attached: a quick task's events would be missed.
     if (child.pid === undefined) {
       // A failed spawn (no cwd, no binary) is reported by an 'error' event on the next tick.
       const error = await new Promise<Error>((resolve) => child.once('error', resolve));
-      await Promise.all([outputs.value.close(), cgroup.value.destroy()]);
+      await Promise.all([outputs.value.close(), cgroup.value.destroy(), runtime.close()]);
       throw new Error(`cannot start container ${spec.containerId} in ${spec.cwd}: ${error.message}`);
     }
-    const container = new LinuxContainer(child, child.pid, cgroup.value, spec.stderrPath);
+    child.on('error', () => undefined);
+    const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const waiter = { pid: child.pid, startTime: processIdentity(child.pid)?.startTime ?? 0 };
+    const container = new LinuxContainer(waiter, ended, cgroup.value, runtime.paths, spec.stderrPath);
     // The child has its own copies of the descriptors once spawn() returns.
-    await outputs.value.close();
+    await Promise.all([outputs.value.close(), runtime.close()]);
+    await writeContainerRecord(runtime.dir, containerRecord('linux', spec, waiter));
+    return container;
+  }
+
+  /** Finds a container an earlier agent process launched; its end is polled from here on. */
+  async recover(runtimeDir: string): Promise<RunningContainer | null> {
+    const record = await readContainerRecord(runtimeDir);
+    if (!record) return null;
+    if (record.launcher === 'posix') return recoverPosixContainer(runtimeDir, record);
+    const limits = { cpus: record.cpus, memMb: record.memMb, cfs: this.opts.enableCfs };
+    const cgroup = ContainerCgroup.attach(this.opts.layout, this.opts.parent, record.containerId, limits);
+    let stopped = false;
+    // A waiter killed on its own leaves the task running: the container ends when its cgroup empties.
+    const ended = whenEnded(record.waiter, 250, () => stopped).then(async () => {
+      while (!stopped && (await cgroup.pids()).length > 0) await sleep(250);
+    });
+    const container = new LinuxContainer(
+      record.waiter,
+      ended,
+      cgroup,
+      runtimePaths(runtimeDir),
+      record.stderrPath,
+    );
+    void container.exited.then(() => (stopped = true));
     return container;
   }
 
@@ -116,6 +164,7 @@ export class LinuxLauncher implements ContainerLauncher {
 
 class LinuxContainer implements RunningContainer {
   readonly exited: Promise<ExitInfo>;
+  readonly pid: number;
   private ended = false;
   /** A signal signal() turned into SIGKILL because pid 1 would have dropped it. */
   private emulated: NodeJS.Signals | null = null;
@@ -123,31 +172,22 @@ class LinuxContainer implements RunningContainer {
   private cleanupError: unknown = null;
 
   constructor(
-    private readonly child: ChildProcess,
-    readonly pid: number,
+    private readonly waiter: ProcessIdentity,
+    waiterEnded: Promise<void>,
     private readonly cgroup: ContainerCgroup,
+    private readonly runtime: RuntimePaths,
     private readonly stderrPath: string,
   ) {
-    let diagnostics = '';
-    child.stderr?.setEncoding('utf8');
-    child.stderr?.on('data', (chunk: string) => {
-      if (diagnostics.length < 16_384) diagnostics += chunk;
-    });
-    // Without a listener a failed kill() would be an uncaught 'error' event.
-    child.on('error', () => undefined);
-    this.exited = new Promise((resolve) => {
-      child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
-        resolve(this.finish(code, signal, diagnostics));
-      });
-    });
+    this.pid = waiter.pid;
+    this.exited = waiterEnded.then(() => this.finish());
   }
 
-  private async finish(
-    code: number | null,
-    signal: NodeJS.Signals | null,
-    diagnostics: string,
-  ): Promise<ExitInfo> {
+  private async finish(): Promise<ExitInfo> {
     this.ended = true;
+    const status = await readWaitStatus(this.runtime.status);
+    // No status: the waiter itself was killed, so how the task ended is unknown.
+    let { code, signal } = status ?? { code: null, signal: 'SIGKILL' as NodeJS.Signals };
+    const diagnostics = await readFile(this.runtime.diagnostics, 'utf8').catch(() => '');
     const lines = diagnostics.split('\n').filter((l) => l.trim() !== '');
     if (code === 1 && lines.some((l) => UNSHARE_CANNOT_RERAISE.test(l))) {
       code = null;
@@ -167,7 +207,7 @@ class LinuxContainer implements RunningContainer {
     } catch (e) {
       this.cleanupError = e;
     }
-    return { code, signal, oomKilled };
+    return { code, signal, oomKilled, ...(status ? {} : { lost: true }) };
   }
 
   signal(sig: NodeJS.Signals): void {
@@ -196,11 +236,16 @@ class LinuxContainer implements RunningContainer {
     for (const pid of pids) if (pid !== init) tryKill(pid, sig);
   }
 
-  /** The namespace's pid 1 as seen from here: the one process whose parent is unshare. */
+  /**
+   * The namespace's pid 1 as seen from here: the one process of the cgroup whose parent (unshare)
+   * is outside it. Every other process of the namespace has a parent inside, pid 1 at the latest.
+   */
   private async findInit(pids: number[]): Promise<number | undefined> {
     if (this.initPid !== undefined && pids.includes(this.initPid)) return this.initPid;
+    const inside = new Set(pids);
     for (const pid of pids) {
-      if ((await readProcStatus(pid))?.ppid === this.pid) return (this.initPid = pid);
+      const ppid = (await readProcStatus(pid))?.ppid;
+      if (ppid !== undefined && !inside.has(ppid)) return (this.initPid = pid);
     }
     return undefined;
   }
@@ -218,10 +263,10 @@ class LinuxContainer implements RunningContainer {
   }
 
   async destroy(): Promise<void> {
-    if (!this.ended) {
+    if (!this.ended && isAlive(this.waiter)) {
       // unshare's death makes --kill-child SIGKILL pid 1, and with it the whole namespace; the
-      // cgroup pass catches a shell killed before it could exec.
-      this.child.kill('SIGKILL');
+      // cgroup pass catches a shell killed before it could exec. The waiter stays to record it.
+      for (const pid of await childrenOf(this.waiter.pid)) tryKill(pid, 'SIGKILL');
       for (const pid of await this.cgroup.pids()) tryKill(pid, 'SIGKILL');
     }
     await this.exited;

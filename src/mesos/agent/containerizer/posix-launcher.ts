@@ -4,7 +4,22 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { statFields, tryKill } from '../../../util/proc.js';
 import { memoryLimitBytes, USER_HZ, type ContainerStatistics } from './cgroups.js';
-import { openOutputs, readProcStatus, taskArgv } from './launch-support.js';
+import {
+  isAlive,
+  processIdentity,
+  readContainerRecord,
+  readWaitStatus,
+  runtimePaths,
+  waiterArgs,
+  whenEnded,
+  writeContainerRecord,
+  containerRecord,
+  WAITER_FILE,
+  type ContainerRecord,
+  type ProcessIdentity,
+  type RuntimePaths,
+} from './container-runtime.js';
+import { childrenOf, openOutputs, openRuntimeDir, readProcStatus, taskArgv } from './launch-support.js';
 import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from './launcher.js';
 
 export class PosixLauncher implements ContainerLauncher {
@@ -13,11 +28,12 @@ export class PosixLauncher implements ContainerLauncher {
 
   async launch(spec: LaunchSpec): Promise<RunningContainer> {
     const { file, argv } = taskArgv(spec);
+    const runtime = await openRuntimeDir(spec);
+    await runtime.close();
     const outputs = await openOutputs(spec);
     let child: ChildProcess;
     try {
-      child = spawn(file, argv.slice(1), {
-        argv0: argv[0],
+      child = spawn(WAITER_FILE, waiterArgs(runtime.paths.status, file, argv), {
         cwd: spec.cwd,
         env: spec.env,
         // setsid(): the task's group is addressable as a whole and apart from the agent's.
@@ -35,49 +51,77 @@ export class PosixLauncher implements ContainerLauncher {
       await outputs.close();
       throw new Error(`cannot start container ${spec.containerId} in ${spec.cwd}: ${error.message}`);
     }
-    const container = new PosixContainer(child, child.pid, spec);
+    child.on('error', () => undefined);
+    const ended = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const waiter = { pid: child.pid, startTime: processIdentity(child.pid)?.startTime ?? 0 };
+    const container = new PosixContainer(waiter, ended, runtime.paths, spec);
     // The child has its own copies of the descriptors once spawn() returns.
     await outputs.close();
+    await writeContainerRecord(runtime.dir, containerRecord('posix', spec, waiter));
     return container;
   }
+
+  async recover(runtimeDir: string): Promise<RunningContainer | null> {
+    const record = await readContainerRecord(runtimeDir);
+    // A container of the linux launcher is found by its process group here, without its cgroup.
+    return record ? recoverPosixContainer(runtimeDir, record) : null;
+  }
+}
+
+/** A container an earlier agent process launched, watched by polling its waiter. */
+export function recoverPosixContainer(runtimeDir: string, record: ContainerRecord): RunningContainer {
+  let stopped = false;
+  const ended = whenEnded(record.waiter, 250, () => stopped);
+  const container = new PosixContainer(record.waiter, ended, runtimePaths(runtimeDir), record);
+  void container.exited.then(() => (stopped = true));
+  return container;
 }
 
 class PosixContainer implements RunningContainer {
   readonly exited: Promise<ExitInfo>;
+  readonly pid: number;
   private ended = false;
+  private destroyed = false;
 
   constructor(
-    child: ChildProcess,
-    readonly pid: number,
-    private readonly spec: LaunchSpec,
+    private readonly waiter: ProcessIdentity,
+    waiterEnded: Promise<void>,
+    private readonly runtime: RuntimePaths,
+    private readonly limits: { cpus: number; memMb: number },
   ) {
-    child.on('error', () => undefined);
-    this.exited = new Promise((resolve) => {
-      child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => {
-        this.ended = true;
-        // As with a pid namespace, the container ends with its task: no stray children left behind.
-        tryKill(-pid, 'SIGKILL');
-        resolve({ code, signal, oomKilled: false });
-      });
+    this.pid = waiter.pid;
+    this.exited = waiterEnded.then(async () => {
+      this.ended = true;
+      // As with a pid namespace, the container ends with its task: no stray children left behind.
+      tryKill(-this.pid, 'SIGKILL');
+      const status = await readWaitStatus(this.runtime.status);
+      // destroy() kills the waiter with the rest of the group: then the task died of that SIGKILL.
+      if (!status)
+        return { code: null, signal: 'SIGKILL', oomKilled: false, ...(this.destroyed ? {} : { lost: true }) };
+      return { ...status, oomKilled: false };
     });
   }
 
   signal(sig: NodeJS.Signals): void {
-    if (!this.ended) tryKill(-this.pid, sig);
+    if (!this.ended && isAlive(this.waiter)) tryKill(-this.pid, sig);
   }
 
   async destroy(): Promise<void> {
-    if (!this.ended) tryKill(-this.pid, 'SIGKILL');
+    if (!this.ended && isAlive(this.waiter)) {
+      this.destroyed = true;
+      tryKill(-this.pid, 'SIGKILL');
+    }
     await this.exited;
   }
 
   async statistics(): Promise<ContainerStatistics> {
     const stats: ContainerStatistics = {
-      mem_limit_bytes: memoryLimitBytes(this.spec.memMb),
-      cpus_limit: this.spec.cpus,
+      mem_limit_bytes: memoryLimitBytes(this.limits.memMb),
+      cpus_limit: this.limits.cpus,
     };
     if (this.ended) return { ...stats, processes: 0 };
-    const pids = await processTree(this.pid);
+    // The task's processes: the waiter's descendants, not the waiter itself.
+    const pids = (await processTree(this.pid)).filter((pid) => pid !== this.pid);
     let user = 0;
     let system = 0;
     let rss = 0;
@@ -106,12 +150,8 @@ async function processTree(root: number): Promise<number[]> {
   while (queue.length > 0 && seen.length < 10_000) {
     const pid = queue.shift() as number;
     seen.push(pid);
-    try {
-      const children = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-      for (const c of children.split(' ')) if (c.trim()) queue.push(Number(c));
-    } catch {
-      // Gone, or a kernel without the children file: count what we have.
-    }
+    // A process that is gone has no children file: count what we have.
+    queue.push(...(await childrenOf(pid)));
   }
   return seen;
 }

@@ -255,9 +255,10 @@ export function createHealthProbe(check: HealthCheck, ctx: ProbeContext): Health
 type Http = NonNullable<HealthCheck['http']>;
 type Tcp = NonNullable<HealthCheck['tcp']>;
 
-// HealthCheck's http/tcp carry `protocol` (IPv4 | IPv6) on the wire; our type does not list it.
-const loopback = (info: Http | Tcp): string =>
-  (info as { protocol?: string }).protocol === 'IPv6' ? '::1' : '127.0.0.1';
+/** HealthCheck's http/tcp carry `protocol` (IPv4 | IPv6) on the wire; our type does not list it. */
+export const checksIPv6 = (info: Http | Tcp): boolean => (info as { protocol?: string }).protocol === 'IPv6';
+
+const loopback = (info: Http | Tcp): string => (checksIPv6(info) ? '::1' : '127.0.0.1');
 
 export function commandProbe(command: CommandInfo, ctx: ProbeContext): HealthProbe {
   const env = { ...ctx.env };
@@ -308,9 +309,9 @@ export function commandProbe(command: CommandInfo, ctx: ProbeContext): HealthPro
 /** Like `curl -L`: follows redirects up to curl's default limit of 50. */
 const MAX_REDIRECTS = 50;
 
-export function httpProbe(http: Http): HealthProbe {
+/** `host`: where the task's network namespace is reached (default: loopback, which the agent shares). */
+export function httpProbe(http: Http, host: string = loopback(http)): HealthProbe {
   const scheme = http.scheme ?? 'http';
-  const host = loopback(http);
   const url = `${scheme}://${host.includes(':') ? `[${host}]` : host}:${http.port}${http.path ?? ''}`;
   return {
     async run(signal) {
@@ -349,8 +350,7 @@ function httpGetStatus(url: string, signal: AbortSignal): Promise<{ status: numb
   });
 }
 
-export function tcpProbe(tcp: Tcp): HealthProbe {
-  const host = loopback(tcp);
+export function tcpProbe(tcp: Tcp, host: string = loopback(tcp)): HealthProbe {
   return {
     run(signal) {
       return new Promise((resolve, reject) => {

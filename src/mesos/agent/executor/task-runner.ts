@@ -140,6 +140,33 @@ export class TaskRunner {
       );
       return;
     }
+    await this.watch(container, true);
+  }
+
+  /**
+   * Takes over a task an earlier agent process launched (recovery): `container` is what the
+   * launcher recovered, null when the container is gone without a trace. TASK_RUNNING is reported
+   * again only if the task had not got that far; max_completion_time counts from now.
+   */
+  async adopt(container: RunningContainer | null, lastState: TaskState): Promise<void> {
+    if (!container) {
+      this.finish(
+        {
+          state: 'TASK_FAILED',
+          source: 'SOURCE_AGENT',
+          reason: 'REASON_EXECUTOR_TERMINATED',
+          message: 'Abnormal executor termination: unknown container',
+        },
+        null,
+      );
+      return;
+    }
+    await this.watch(container, lastState !== 'TASK_RUNNING');
+  }
+
+  /** From a running container to the task's terminal report. */
+  private async watch(container: RunningContainer, reportRunning: boolean): Promise<void> {
+    const { report, spec } = this.options;
     this.container = container;
     this.options.onLaunched(container);
     // Like the command executor, checking (and its grace period) starts as the task is launched.
@@ -150,7 +177,7 @@ export class TaskRunner {
       source: 'SOURCE_EXECUTOR',
       container_status: { container_id: { value: spec.containerId }, executor_pid: container.pid },
     };
-    report(this.runningReport);
+    if (reportRunning) report(this.runningReport);
     if (this.options.maxCompletionMs !== undefined) {
       this.completionTimer = this.options.clock.setTimeout(() => {
         this.completionReached = true;
@@ -264,6 +291,15 @@ export class TaskRunner {
   }
 
   private terminalReport(exit: ExitInfo): StatusReport {
+    if (exit.lost) {
+      // It ended while no agent watched, and its waiter left no status (Slave::executorTerminated).
+      return {
+        state: 'TASK_FAILED',
+        source: 'SOURCE_AGENT',
+        reason: 'REASON_EXECUTOR_TERMINATED',
+        message: 'Abnormal executor termination: unknown container',
+      };
+    }
     const how = exit.signal
       ? `Command terminated with signal ${exit.signal}`
       : `Command exited with status ${exit.code ?? -1}`;

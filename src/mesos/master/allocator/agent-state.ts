@@ -6,11 +6,13 @@ import type { Resource } from '../../protocol/types.js';
 import {
   addResources,
   allocatableTo,
+  applyConversions,
   containsResources,
   normalizeResources,
   quantitiesOf,
   reservationRole,
   subtractResources,
+  type ResourceConversion,
 } from '../../protocol/resources.js';
 import type { AvailableView } from './filters.js';
 
@@ -62,12 +64,20 @@ export class AgentState {
   private wholeView: RoleView | null = null;
   private readonly views = new Map<string, RoleView>();
 
+  private totalValue: readonly Resource[];
+
   constructor(
     readonly id: string,
     readonly hostname: string | undefined,
-    readonly total: readonly Resource[],
+    total: readonly Resource[],
   ) {
+    this.totalValue = total;
     this.available = total;
+  }
+
+  /** Everything the agent has; operations (RESERVE, CREATE...) change its identities, never amounts. */
+  get total(): readonly Resource[] {
+    return this.totalValue;
   }
 
   get stamp(): number {
@@ -143,6 +153,21 @@ export class AgentState {
     // `back` is a fresh normalized array, so an empty agent can take it as is.
     this.setAvailable(this.available.length === 0 ? back : addResources(this.available, back));
     return back;
+  }
+
+  /**
+   * Applies an accepted offer's operations to what (framework, role) holds here and to the total
+   * (Mesos's updateAllocation). Returns false, changing nothing, if they do not fit.
+   */
+  convert(frameworkId: string, role: string, conversions: readonly ResourceConversion[]): boolean {
+    const held = this.heldBy(frameworkId, role);
+    if (!held) return false;
+    const heldAfter = applyConversions(held, conversions);
+    const totalAfter = applyConversions(this.totalValue, conversions);
+    if ('error' in heldAfter || 'error' in totalAfter) return false;
+    this.setHeld(frameworkId, role, heldAfter.resources);
+    this.totalValue = totalAfter.resources;
+    return true;
   }
 
   /** Gives back everything the framework holds here; returns the records released. */

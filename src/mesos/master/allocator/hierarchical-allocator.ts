@@ -11,6 +11,7 @@ import {
   normalizeResources,
   withAllocationRole,
   withoutAllocationInfo,
+  type ResourceConversion,
 } from '../../protocol/resources.js';
 import { AgentState, HoldingsIndex, RoleView } from './agent-state.js';
 import { RefusalFilters, refusalDurationMs, type AgentFilters } from './filters.js';
@@ -249,6 +250,22 @@ export class HierarchicalAllocator {
     }
   }
 
+  /**
+   * Operations of an accepted offer (RESERVE, UNRESERVE, CREATE, DESTROY) converted resources the
+   * framework holds on the agent: its holding and the agent's total change alike (Mesos's
+   * updateAllocation). Quantities stay, so DRF shares do too. Returns false, changing nothing, for
+   * an unknown agent or holding or conversions that do not fit.
+   */
+  updateAllocation(
+    frameworkId: string,
+    agentId: string,
+    role: string,
+    conversions: readonly ResourceConversion[],
+  ): boolean {
+    const agent = this.agents.get(agentId);
+    return agent !== undefined && agent.convert(frameworkId, role, conversions);
+  }
+
   /** Sets role weights (UPDATE_WEIGHTS, PUT /weights); outstanding offers are not rebalanced. */
   updateWeights(weights: ReadonlyArray<{ role: string; weight: number }>): void {
     for (const { role, weight } of weights) this.sorters.updateWeight(role, weight);
@@ -330,6 +347,11 @@ export class HierarchicalAllocator {
       role: record.role,
       resources: withAllocationRole(record.resources, record.role),
     }));
+  }
+
+  /** The agent's total as the allocator sees it (after operations), or undefined for an unknown agent. */
+  agentTotal(agentId: string): readonly Resource[] | undefined {
+    return this.agents.get(agentId)?.total;
   }
 
   /** The agent's unallocated resources, or undefined for an unknown agent. */

@@ -145,4 +145,52 @@ describe.skipIf(skipReason !== null)('DOCKER tasks on a real agent', () => {
     expect(failed).toMatchObject({ source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
     expect(failed.message).toMatch(/^Failed to launch container: .*pull no-such-image-here\/at-all:1/);
   });
+
+  // The Mesos containerizer with an image: needs the linux launcher (root).
+  const imageSkip = process.getuid?.() === 0 ? null : 'the Mesos containerizer with an image needs root';
+  if (imageSkip) console.warn(`Skipping the MESOS image task tests: ${imageSkip}`);
+
+  it.skipIf(imageSkip !== null)(
+    "runs a MESOS task in the image's root filesystem without Docker running it",
+    async () => {
+      const fw = await launch('mesos-image', (offer) =>
+        dockerTask(
+          offer,
+          'in-image',
+          // The agent's work_dir is on the host, not in the image; the sandbox is mounted in.
+          `test ! -e ${dir} && test "$(pwd)" = /mnt/mesos/sandbox && echo "pid $$ in $MESOS_SANDBOX" > inside.txt`,
+          { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: BASE_IMAGE } } } },
+        ),
+      );
+      const done = await fw.update(
+        'in-image',
+        (s) => s.state === 'TASK_FINISHED' || s.state === 'TASK_FAILED',
+      );
+      expect(done.state, done.message).toBe('TASK_FINISHED');
+      const written = execFileSync('find', [`${dir}/agent`, '-name', 'inside.txt'], {
+        encoding: 'utf8',
+      }).trim();
+      expect(readFileSync(written, 'utf8')).toBe('pid 1 in /mnt/mesos/sandbox\n');
+      expect(await docker.listContainers({ filters: { label: ['sandbox.mesos.task-id=in-image'] } })).toEqual(
+        [],
+      );
+    },
+  );
+
+  it.skipIf(imageSkip !== null)(
+    'fails a MESOS task whose image cannot be provisioned, saying so',
+    async () => {
+      const fw = await launch('mesos-image-missing', (offer) =>
+        dockerTask(offer, 'no-image', 'true', {
+          type: 'MESOS',
+          mesos: { image: { type: 'DOCKER', docker: { name: 'no-such-image-here/at-all:1' } } },
+        }),
+      );
+      const failed = await fw.update('no-image', (s) => s.state === 'TASK_FAILED');
+      expect(failed).toMatchObject({ source: 'SOURCE_AGENT', reason: 'REASON_CONTAINER_LAUNCH_FAILED' });
+      expect(failed.message).toMatch(
+        /^Failed to launch container: Failed to provision image 'no-such-image-here\/at-all:1'/,
+      );
+    },
+  );
 });

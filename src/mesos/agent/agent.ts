@@ -1,8 +1,7 @@
 // The agent's core: registers with the leading master, runs the tasks it is sent (command tasks and
 // task groups) in containers, and reports their status reliably. The HTTP endpoints read its state
 // through AgentView.
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, symlink, rm } from 'node:fs/promises';
+import { mkdir, symlink, rm } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import type { AgentEvent, AgentSubscribe, AgentTaskReport } from '../protocol/agent-protocol.js';
 import { newStatusUuid } from '../protocol/ids.js';
@@ -24,13 +23,9 @@ import type { Clock } from '../../util/clock.js';
 import type { Logger } from '../../util/log.js';
 import type { ContainerLauncher, ContainerStatistics, RunningContainer } from './containerizer/launcher.js';
 import { TaskRunner, gracePeriodMs, type StatusReport } from './executor/task-runner.js';
-import {
-  connectDocker,
-  DEFAULT_DOCKER_SOCKET,
-  DockerLauncher,
-  type DockerLaunchSpec,
-} from './containerizer/docker-launcher.js';
-import { LABEL_AGENT_ID } from './containerizer/docker-spec.js';
+import type { DockerLaunchSpec } from './containerizer/docker-launcher.js';
+import { Containerizers, type TaskContainment } from './containerizer/containerizers.js';
+import { containerImageOf } from './containerizer/image-launcher.js';
 import { dockerHealthProbe } from './containerizer/docker-health.js';
 import type { DockerPlacement } from './containerizer/docker-spec.js';
 import { fetchUris } from './fetcher/fetcher.js';
@@ -52,7 +47,7 @@ import {
   type ExecutorRecord,
   type RecoveredAgent,
 } from './checkpoint/meta-store.js';
-import { containerRuntimeDir, containersRuntimeDir } from './checkpoint/meta-paths.js';
+import { containerRuntimeDir } from './checkpoint/meta-paths.js';
 import { MESOS_VERSION } from '../master/model.js';
 
 export interface AgentOptions {
@@ -107,7 +102,7 @@ export class Agent implements AgentView {
   private readonly link: MasterLink;
   private readonly updates: StatusUpdateManager;
   private readonly runners = new Map<string, TaskRunner>();
-  private docker: Promise<DockerLauncher> | null = null;
+  private readonly containerizers: Containerizers;
   private readonly shuttingDown = new Set<string>();
   private readonly containers = new Map<string, RunningContainer>();
   private readonly clock: Clock;
@@ -120,6 +115,13 @@ export class Agent implements AgentView {
     this.clock = options.clock;
     this.log = options.log;
     this.meta = new MetaStore(options.workDir);
+    this.containerizers = new Containerizers({
+      launcher: options.launcher,
+      workDir: options.workDir,
+      log: options.log,
+      ...(options.dockerSocket ? { dockerSocket: options.dockerSocket } : {}),
+      ...(options.dockerPlacement ? { dockerPlacement: options.dockerPlacement } : {}),
+    });
     this.hostname = options.hostname;
     this.port = options.port;
     this.workDir = options.workDir;
@@ -212,8 +214,7 @@ export class Agent implements AgentView {
       await this.recoverFrameworks(state, kept);
       this.log.info('Recovered agent state', { agent: state.agentId, tasks: this.runners.size });
     }
-    await this.destroyOrphanContainers(kept);
-    if (state) await this.destroyOrphanDockerContainers(state.agentId, kept);
+    await this.containerizers.destroyOrphans(this.agentId, kept);
   }
 
   private async recoverFrameworks(state: RecoveredAgent, kept: Set<string>): Promise<void> {
@@ -280,10 +281,9 @@ export class Agent implements AgentView {
     task: AgentTask,
   ): Promise<RunningContainer | null> {
     try {
-      const { docker } = this.containerOf(fw, executor, task);
-      if (docker) return await (await this.dockerLauncher()).recover(docker);
-      return (
-        (await this.options.launcher.recover?.(containerRuntimeDir(this.workDir, task.containerId))) ?? null
+      return await this.containerizers.recover(
+        task.containerId,
+        this.containerOf(fw, executor, task).containment,
       );
     } catch (err) {
       this.log.warn('Could not recover a container', {
@@ -291,40 +291,6 @@ export class Agent implements AgentView {
         error: (err as Error).message,
       });
       return null;
-    }
-  }
-
-  /** Containers with a runtime record that no recovered task claims: destroyed, as Mesos does. */
-  private async destroyOrphanContainers(kept: Set<string>): Promise<void> {
-    const root = containersRuntimeDir(this.workDir);
-    const ids = await readdir(root).catch(() => [] as string[]);
-    await Promise.all(
-      ids
-        .filter((id) => !kept.has(id))
-        .map(async (id) => {
-          const dir = containerRuntimeDir(this.workDir, id);
-          const orphan = await this.options.launcher.recover?.(dir).catch(() => null);
-          if (orphan) {
-            this.log.info('Destroying an orphan container', { container: id });
-            await orphan.destroy().catch(() => undefined);
-          }
-          await rm(dir, { recursive: true, force: true });
-        }),
-    );
-  }
-
-  /** DOCKER containers this agent id started that no recovered task claims (Mesos kills those too). */
-  private async destroyOrphanDockerContainers(agentId: string, kept: Set<string>): Promise<void> {
-    // Only if a daemon is there: an agent that never ran a DOCKER task must not need one.
-    if (!existsSync(this.options.dockerSocket ?? DEFAULT_DOCKER_SOCKET)) return;
-    try {
-      const docker = await this.dockerLauncher();
-      const orphans = (await docker.managedContainers({ [LABEL_AGENT_ID]: agentId })).filter(
-        (c) => !kept.has(c.containerId),
-      );
-      await Promise.all(orphans.map((c) => docker.removeContainer(c.id)));
-    } catch (err) {
-      this.log.warn('Could not look for orphan Docker containers', { error: (err as Error).message });
     }
   }
 
@@ -548,8 +514,8 @@ export class Agent implements AgentView {
   private createRunner(fw: AgentFramework, executor: AgentExecutor, task: AgentTask): TaskRunner {
     const { info, containerId, directory } = task;
     const taskId = info.task_id.value;
-    const { command, container, env, docker } = this.containerOf(fw, executor, task);
-    const launcher = docker ? this.dockerLauncherFor(docker) : this.options.launcher;
+    const { command, container, env, containment } = this.containerOf(fw, executor, task);
+    const launcher = this.containerizers.launcherFor(containment);
     const uris = command.uris ?? [];
     const runner = new TaskRunner({
       launcher,
@@ -595,7 +561,7 @@ export class Agent implements AgentView {
         this.containers.delete(containerId);
         this.runners.delete(runnerKey(fw.id, taskId));
         // Its terminal update is checkpointed by now: the runtime record has served its purpose.
-        void rm(containerRuntimeDir(this.workDir, containerId), { recursive: true, force: true });
+        void this.containerizers.release(containerId);
         this.taskTerminated(fw, executor, task);
       },
     });
@@ -612,11 +578,12 @@ export class Agent implements AgentView {
     command: CommandInfo;
     container?: ContainerInfo;
     env: Record<string, string>;
-    docker?: DockerLaunchSpec;
+    containment: TaskContainment;
   } {
     const { info, containerId, directory } = task;
     const command = info.command ?? executor.info.command ?? {};
     const container = info.container ?? executor.info.container;
+    const image = containerImageOf(container);
     const env = taskEnvironment(info, {
       frameworkId: fw.id,
       executorId: executor.id,
@@ -625,9 +592,10 @@ export class Agent implements AgentView {
       agentPort: this.port,
       sandbox: directory,
       // A Docker task keeps its image's PATH and HOME.
-      inherited: container?.type === 'DOCKER' ? {} : inheritedEnvironment(),
+      inherited: container?.type === 'DOCKER' || image ? {} : inheritedEnvironment(),
     });
-    if (container?.type !== 'DOCKER') return { command, container, env };
+    if (image) return { command, container, env, containment: { kind: 'image', image } };
+    if (container?.type !== 'DOCKER') return { command, container, env, containment: { kind: 'mesos' } };
     // Persistent volumes are bind-mounted into the container (a relative path is under the sandbox).
     const volumes = volumeMounts(this.workDir, info.resources ?? []).mounts.map((m) => ({
       container_path: m.containerPath,
@@ -652,7 +620,7 @@ export class Agent implements AgentView {
       executorId: executor.id,
       taskId: info.task_id.value,
     };
-    return { command, container, env, docker };
+    return { command, container, env, containment: { kind: 'docker', spec: docker } };
   }
 
   private async fetch(
@@ -669,32 +637,6 @@ export class Agent implements AgentView {
       user,
       signal,
       ...(fetcher ? { cacheSizeBytes: fetcher.cacheSizeBytes, stallTimeoutMs: fetcher.stallTimeoutMs } : {}),
-    });
-  }
-
-  /** The Docker containerizer for one task; the daemon is connected at the first DOCKER task. */
-  private dockerLauncherFor(spec: DockerLaunchSpec): ContainerLauncher {
-    return {
-      isolation: 'docker',
-      enforcing: true,
-      launch: async () => (await this.dockerLauncher()).launch(spec),
-    };
-  }
-
-  /** The Docker daemon's launcher, connected at first use; a daemon that is not there fails that task. */
-  private async dockerLauncher(): Promise<DockerLauncher> {
-    this.docker ??= connectDocker(this.options.dockerSocket).then(
-      (docker) =>
-        new DockerLauncher({
-          docker,
-          log: this.log,
-          ...(this.options.dockerPlacement ? { placement: this.options.dockerPlacement } : {}),
-        }),
-    );
-    // The next task tries again.
-    return this.docker.catch((err: unknown) => {
-      this.docker = null;
-      throw err;
     });
   }
 

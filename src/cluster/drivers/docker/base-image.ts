@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { pack as tarPack } from 'tar-fs';
+import { followProgress } from '../../../util/docker-progress.js';
+
+export { followProgress };
 
 export const BASE_IMAGE = 'mesos-sandbox-base:bookworm';
 export const DEBIAN_SUITE = 'bookworm';
@@ -37,31 +40,6 @@ export const LABEL_BASE_PACKAGES = 'sandbox.base-packages';
 export const LABEL_BASE_SOURCE = 'sandbox.base-source';
 
 export type StepFn = (msg: string) => void;
-
-/** Consumes a Docker progress stream (pull, build, import); rejects on the first error it reports. */
-export function followProgress(
-  docker: Dockerode,
-  stream: NodeJS.ReadableStream,
-  onLine?: (line: string) => void,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let failure: string | null = null;
-    docker.modem.followProgress(
-      stream,
-      (err) => {
-        if (err) reject(err);
-        else if (failure) reject(new Error(failure));
-        else resolve();
-      },
-      (event: { error?: string; errorDetail?: { message?: string }; stream?: string; status?: string }) => {
-        if (event.error || event.errorDetail)
-          failure ??= event.errorDetail?.message ?? event.error ?? 'error';
-        const line = (event.stream ?? event.status ?? '').trim();
-        if (line) onLine?.(line);
-      },
-    );
-  });
-}
 
 export async function imageLabels(docker: Dockerode, name: string): Promise<Record<string, string> | null> {
   try {

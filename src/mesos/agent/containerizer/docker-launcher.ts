@@ -12,6 +12,7 @@ import { finished } from 'node:stream/promises';
 import type Dockerode from 'dockerode';
 import type { Logger } from '../../../util/log.js';
 import { waitFor } from '../../../util/wait.js';
+import { followProgress } from '../../../util/docker-progress.js';
 import {
   dockerRunPlan,
   dockerStatistics,
@@ -239,18 +240,7 @@ export class DockerLauncher {
   }
 
   private async pull(image: string): Promise<void> {
-    const stream = await this.docker.pull(image);
-    await new Promise<void>((resolve, reject) => {
-      let failure: string | null = null;
-      this.docker.modem.followProgress(
-        stream,
-        (e) => (e ? reject(e) : failure ? reject(new Error(failure)) : resolve()),
-        (event: { error?: string; errorDetail?: { message?: string } }) => {
-          if (event.error || event.errorDetail)
-            failure ??= event.errorDetail?.message ?? event.error ?? 'error';
-        },
-      );
-    });
+    await followProgress(this.docker, await this.docker.pull(image));
   }
 }
 

@@ -13,6 +13,7 @@ import {
 import { findExecutable } from '../../../util/executables.js';
 import { LinuxLauncher, UNSHARE_ARGS } from './linux-launcher.js';
 import { PosixLauncher } from './posix-launcher.js';
+import type { ContainerRootfs } from './image-rootfs.js';
 
 export type { ContainerStatistics } from './cgroups.js';
 export { LinuxLauncher } from './linux-launcher.js';
@@ -38,6 +39,11 @@ export interface LaunchSpec {
    * status its waiter writes, the launcher's diagnostics. What lets a restarted agent recover it.
    */
   runtimeDir: string;
+  /**
+   * Run chrooted in this root filesystem (ContainerInfo MESOS with mesos.image, see image-rootfs.ts);
+   * the linux launcher only.
+   */
+  rootfs?: { rootfs: ContainerRootfs; workingDir: string };
 }
 
 export interface ExitInfo {

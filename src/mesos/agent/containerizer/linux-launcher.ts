@@ -38,6 +38,7 @@ import {
   type RuntimePaths,
 } from './container-runtime.js';
 import { recoverPosixContainer } from './posix-launcher.js';
+import { rootfsCommand } from './image-rootfs.js';
 import type { ContainerLauncher, ExitInfo, LaunchSpec, RunningContainer } from './launcher.js';
 
 export const UNSHARE_ARGS = ['--pid', '--fork', '--mount-proc', '--kill-child', '--'];
@@ -152,6 +153,10 @@ export class LinuxLauncher implements ContainerLauncher {
 
   /** What the joining shell runs, and its $0 and positional parameters. */
   private command(spec: LaunchSpec): { then: string; args: string[] } {
+    if (spec.rootfs) {
+      const { rootfs, workingDir } = spec.rootfs;
+      return rootfsCommand({ rootfs, sandbox: spec.cwd, workingDir, unshare: this.opts.unshare }, spec);
+    }
     const { file, argv } = taskArgv(spec);
     // As `/bin/sh -c value`: $0 is /bin/sh and there are no positional parameters.
     if (spec.shell) return { then: spec.value as string, args: ['/bin/sh'] };

@@ -27,6 +27,7 @@ export class PosixLauncher implements ContainerLauncher {
   readonly enforcing = false;
 
   async launch(spec: LaunchSpec): Promise<RunningContainer> {
+    if (spec.rootfs) throw new Error('Container images need the linux launcher');
     const { file, argv } = taskArgv(spec);
     const runtime = await openRuntimeDir(spec);
     await runtime.close();

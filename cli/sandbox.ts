@@ -12,6 +12,7 @@ import { registerInit } from './commands/init.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
 import { registerNodeControl } from './commands/node-control.js';
+import { registerPackage } from './commands/package.js';
 import { registerStatus } from './commands/status.js';
 import { registerUp } from './commands/up.js';
 import { registerVersion } from './commands/version.js';
@@ -35,6 +36,7 @@ registerNodeControl(program);
 registerExec(program);
 registerInit(program);
 registerImage(program);
+registerPackage(program);
 registerCompletion(program);
 registerVersion(program);
 

@@ -64,6 +64,14 @@ export interface Driver {
   startNode(name: string, id: string): Promise<void>;
   /** SIGKILL, for fault tests: the node dies without cleaning up. */
   killNode(name: string, id: string): Promise<void>;
+  /**
+   * Cuts the node off from the masters, for fault tests: it stays alive but frozen (it can neither
+   * answer nor reconnect; the tasks it started keep running) and its connections to the masters are
+   * reset, so the master sees it disconnect at once. healNode ends it.
+   */
+  partitionNode(name: string, id: string): Promise<void>;
+  /** Ends partitionNode: the node runs again and reconnects by itself. A no-op for a node not cut off. */
+  healNode(name: string, id: string): Promise<void>;
   /** Removes every trace of the cluster (processes and tasks, containers, networks, files). Idempotent. */
   delete(name: string): Promise<void>;
   /** The node's own log; `follow` keeps writing until the signal aborts. */

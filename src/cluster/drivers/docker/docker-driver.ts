@@ -4,10 +4,12 @@
 // published on 127.0.0.1. Agents get CAP_SYS_ADMIN and writable cgroups, so their linux launcher can
 // create the tasks' cgroups and namespaces inside the container, and the host's Docker socket, so
 // they run DOCKER tasks as sibling containers on the host's daemon (see container-spec.ts).
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
 import type { NodeAddressing, NodePlan } from '../../plan.js';
 import type { DriverName } from '../../spec.js';
@@ -53,6 +55,7 @@ export interface DockerDriverOptions {
   onStep?: StepFn;
 }
 
+const execFileAsync = promisify(execFile);
 const PING_TIMEOUT_MS = 5_000;
 const PORT_ATTEMPTS = 3;
 
@@ -242,6 +245,43 @@ export class DockerDriver implements Driver {
     const container = await this.container(name, id);
     // 409: not running, which is what a kill wants.
     await tolerate(container.kill({ signal: 'SIGKILL' }), [409]);
+  }
+
+  /**
+   * Pauses the node's container (the freezer: like SIGSTOP for all of its processes) and resets the
+   * masters' end of their connections to it from inside each master's network namespace (nsenter +
+   * ss -K, so root on the daemon's machine), so the master sees the agent disconnect at once.
+   * `docker network disconnect` was not used: a master only notices a silent peer after TCP's
+   * retransmission timeout, many minutes.
+   */
+  async partitionNode(name: string, id: string): Promise<void> {
+    const container = await this.container(name, id);
+    const info = await container.inspect();
+    const ip = info.NetworkSettings.Networks?.[networkName(name)]?.IPAddress;
+    if (!info.State.Running || !ip) throw new Error(`${id} is not running: start it before cutting it off`);
+    await tolerate(container.pause(), [409]);
+    try {
+      const masters = (await this.nodes(name)).filter((n) => n.role === 'master' && n.state === 'running');
+      for (const master of masters) {
+        const { State } = await (await this.container(name, master.id)).inspect();
+        await execFileAsync('nsenter', ['-t', String(State.Pid), '-n', 'ss', '-K', '-Htn', 'dst', ip]).catch(
+          (err: Error) => {
+            throw new Error(
+              `cannot reset ${master.id}'s connections to ${id} (nsenter and ss need root): ${err.message}`,
+            );
+          },
+        );
+      }
+    } catch (err) {
+      await tolerate(container.unpause(), [409]);
+      throw err;
+    }
+  }
+
+  async healNode(name: string, id: string): Promise<void> {
+    const container = await this.container(name, id);
+    // 409: not paused.
+    await tolerate(container.unpause(), [409]);
   }
 
   async delete(name: string): Promise<void> {

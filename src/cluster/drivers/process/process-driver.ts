@@ -33,8 +33,14 @@ import {
   type ProcessAllocation,
 } from './addresses.js';
 import { ClusterFiles, type ProcessNodeEntry } from './cluster-files.js';
+import { resetConnections } from './partition.js';
 
-const NODE_MAIN = resolve(import.meta.dirname, '../../../node/main.js');
+// Run from the sources (vitest imports src/, e.g. through mesos-sandbox/testing's own tests), the
+// node to spawn is still the built one: there is no main.js next to main.ts.
+const BUILT_NODE_MAIN = resolve(import.meta.dirname, '../../../node/main.js');
+const NODE_MAIN = existsSync(BUILT_NODE_MAIN)
+  ? BUILT_NODE_MAIN
+  : resolve(import.meta.dirname, '../../../../dist/src/node/main.js');
 /** Every task cgroup of a cluster lives under this parent, one child per agent. */
 const CGROUP_PARENT = 'mesos-sandbox';
 const STOP_TIMEOUT_MS = 10_000;
@@ -211,6 +217,8 @@ export class ProcessDriver implements Driver {
     const pid = this.livePid(name, id);
     if (pid === null) return;
     tryKill(pid, 'SIGTERM');
+    // A node frozen by partitionNode gets the SIGTERM only once it runs again.
+    tryKill(pid, 'SIGCONT');
     try {
       await waitFor(() => this.livePid(name, id) === null, {
         timeoutMs: STOP_TIMEOUT_MS,
@@ -238,6 +246,28 @@ export class ProcessDriver implements Driver {
       intervalMs: 10,
       description: `${id} to die`,
     });
+  }
+
+  async partitionNode(name: string, id: string): Promise<void> {
+    this.entry(name, id);
+    const pid = this.livePid(name, id);
+    if (pid === null) throw new Error(`${id} is not running: start it before cutting it off`);
+    const masters = this.entries(name)
+      .filter((n) => n.role === 'master' && n.id !== id)
+      .map((n) => `${n.ip}:${n.port}`);
+    tryKill(pid, 'SIGSTOP');
+    try {
+      await resetConnections(pid, masters);
+    } catch (err) {
+      tryKill(pid, 'SIGCONT');
+      throw err;
+    }
+  }
+
+  async healNode(name: string, id: string): Promise<void> {
+    this.entry(name, id);
+    const pid = this.livePid(name, id);
+    if (pid !== null) tryKill(pid, 'SIGCONT');
   }
 
   /**

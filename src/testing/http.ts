@@ -1,9 +1,9 @@
 // The one HTTP helper the typed clients share: JSON in, JSON out, any method, following the 307s a
 // non-leading Mesos master or Marathon answers with, and a typed HttpError for every non-2xx answer.
 // node:http rather than fetch: see util/http-client.ts (fetch can hang on a half-started node).
-import { request as httpRequest, Agent } from 'node:http';
+import { resolveLocation, sendRequest } from '../util/http-client.js';
 
-const keepAlive = new Agent({ keepAlive: true, maxSockets: 32 });
+export { resolveLocation };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -49,12 +49,6 @@ export function buildUrl(base: string, path: string, query?: RequestOptions['que
   return url.toString();
 }
 
-/** Mesos redirects with a protocol-relative Location (`//host:port/path`). */
-export function resolveLocation(base: string, location: string): string {
-  if (location.startsWith('//')) return `${new URL(base).protocol}${location}`;
-  return new URL(location, base).toString();
-}
-
 /** Parses JSON, or returns the text as it is. */
 export function parseBody(text: string): unknown {
   if (text === '') return undefined;
@@ -65,45 +59,21 @@ export function parseBody(text: string): unknown {
   }
 }
 
-function send(method: HttpMethod, url: string, opts: RequestOptions): Promise<HttpResponse> {
+async function send(method: HttpMethod, url: string, opts: RequestOptions): Promise<HttpResponse> {
   const payload =
     opts.body === undefined
       ? undefined
       : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body), 'utf8');
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      url,
-      {
-        method,
-        agent: keepAlive,
-        headers: {
-          Accept: 'application/json',
-          ...(payload
-            ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) }
-            : {}),
-          ...opts.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('error', reject);
-        res.once('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    const timeoutMs = opts.timeoutMs ?? 30_000;
-    req.setTimeout(timeoutMs, () =>
-      req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)),
-    );
-    req.once('error', reject);
-    req.end(payload);
+  const res = await sendRequest(method, url, {
+    ...(payload ? { payload } : {}),
+    headers: {
+      Accept: 'application/json',
+      ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}),
+      ...opts.headers,
+    },
+    ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
+  return { status: res.status, headers: res.headers, text: res.body };
 }
 
 /** One call; redirects are followed; a non-2xx answer throws HttpError. */

@@ -16,19 +16,8 @@ export {
 } from './cluster.js';
 export { specForOptions, freshClusterName, type StartClusterOptions } from './options.js';
 export { HttpError, type HttpMethod } from './http.js';
-export { MesosClient, type MesosClientOptions, type V0Frameworks } from './clients/mesos.js';
-export type {
-  V0Framework,
-  V0Slave,
-  V0SlaveFull,
-  V0State,
-  V0Task,
-  V1GetAgents,
-  V1GetExecutors,
-  V1GetFrameworks,
-  V1GetState,
-  V1GetTasks,
-} from './clients/mesos.js';
+// The client and the master's own V0/V1 types it answers with.
+export * from './clients/mesos.js';
 export {
   SchedulerSession,
   commandTask,

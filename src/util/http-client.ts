@@ -16,7 +16,8 @@ export interface PostOptions {
   maxRedirects?: number;
 }
 
-function resolveLocation(base: string, location: string): string {
+/** Where a redirect leads; Mesos's Location is protocol-relative (`//host:port/path`). */
+export function resolveLocation(base: string, location: string): string {
   if (location.startsWith('//')) return `${new URL(base).protocol}${location}`;
   return new URL(location, base).toString();
 }
@@ -115,22 +116,31 @@ export interface GetResult {
  * CLI waiting on it just ends. Here the socket's timeout always settles the request.
  */
 export function httpGet(url: string, timeoutMs = 30_000): Promise<GetResult> {
+  return sendRequest('GET', url, { timeoutMs });
+}
+
+/**
+ * One request with a pooled keep-alive connection, redirects not followed, the whole answer read;
+ * the socket's timeout always settles it (see httpGet).
+ */
+export function sendRequest(
+  method: string,
+  url: string,
+  opts: { payload?: Buffer; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<GetResult> {
+  const timeoutMs = opts.timeoutMs ?? 30_000;
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'GET', agent: keepAlive }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.once('error', reject);
-      res.once('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          body: Buffer.concat(chunks).toString('utf8'),
-        }),
+    const req = httpRequest(url, { method, agent: keepAlive, headers: opts.headers ?? {} }, (res) => {
+      readAll(res).then(
+        (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
+        reject,
       );
     });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));
+    req.setTimeout(timeoutMs, () =>
+      req.destroy(new Error(`${method} ${url} timed out after ${timeoutMs} ms`)),
+    );
     req.once('error', reject);
-    req.end();
+    req.end(opts.payload);
   });
 }
 

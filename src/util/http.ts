@@ -47,6 +47,31 @@ export function sendText(
   res.end(body);
 }
 
+/** What a REST handler answers (Marathon's and Chronos's APIs): JSON, a text body, or nothing. */
+export interface RestResponse {
+  status: number;
+  /** A JSON body; absent (and no `text`) means an empty body. */
+  body?: unknown;
+  /** A non-JSON body. */
+  text?: { contentType: string; content: string };
+  headers?: Record<string, string>;
+}
+
+export function sendRestResponse(res: ServerResponse, response: RestResponse): void {
+  let payload: Buffer | undefined;
+  const headers: Record<string, string> = { ...response.headers };
+  if (response.body !== undefined) {
+    payload = Buffer.from(JSON.stringify(response.body), 'utf8');
+    headers['Content-Type'] = 'application/json';
+  } else if (response.text) {
+    payload = Buffer.from(response.text.content, 'utf8');
+    headers['Content-Type'] = response.text.contentType;
+  }
+  headers['Content-Length'] = String(payload?.length ?? 0);
+  res.writeHead(response.status, headers);
+  res.end(payload);
+}
+
 export function sendJson(res: ServerResponse, status: number, value: unknown, query?: URLSearchParams): void {
   let text = JSON.stringify(value);
   // Mesos's v0 endpoints accept ?jsonp=<callback>.

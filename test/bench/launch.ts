@@ -3,15 +3,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
 import type { Offer, SchedulerEvent, TaskInfo } from '../../src/mesos/protocol/types.js';
+import { NODE_MAIN } from '../../src/node/main-path.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
 import type { BenchRow } from './types.js';
-
-const NODE_MAIN = resolve(import.meta.dirname, '../../src/node/main.js');
 
 function node(role: string, flags: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [NODE_MAIN, role, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)], {

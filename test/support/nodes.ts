@@ -3,7 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
+import { NODE_MAIN } from '../../src/node/main-path.js';
 import { freePort } from '../../src/util/net.js';
 import { waitFor } from '../../src/util/wait.js';
 import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
@@ -14,12 +15,6 @@ import type {
   TaskInfo,
   TaskStatus,
 } from '../../src/mesos/protocol/types.js';
-
-// Tests run from the sources (vitest) and the benchmarks from dist/test: either way the node is dist's.
-const MAIN = resolve(
-  import.meta.dirname,
-  import.meta.dirname.includes(`${sep}dist${sep}`) ? '../../src/node/main.js' : '../../dist/src/node/main.js',
-);
 
 export interface TestNode {
   role: string;
@@ -39,9 +34,14 @@ export async function startNode(
   flags: Record<string, string>,
   dir: string,
 ): Promise<TestNode> {
-  if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run 'npm run build' first`);
+  if (!existsSync(NODE_MAIN)) throw new Error(`${NODE_MAIN} is missing: run 'npm run build' first`);
   const logFile = join(dir, `${role}-${flags.port}.log`);
-  const args = [MAIN, role, ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`), `--log_file=${logFile}`];
+  const args = [
+    NODE_MAIN,
+    role,
+    ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`),
+    `--log_file=${logFile}`,
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));

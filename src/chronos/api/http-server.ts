@@ -2,7 +2,7 @@
 // error mapping, readiness); a standby proxies every request to the leader (RedirectFilter). Every
 // answer carries CorsFilter's `Access-Control-Allow-Origin: *`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isJsonOrAbsent, queryOf } from '../../util/http.js';
+import { isJsonOrAbsent, queryOf, sendRestResponse } from '../../util/http.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import type { ChronosService } from '../service.js';
 import { apiResult, errorResponse } from './errors.js';
@@ -46,7 +46,7 @@ export function createChronosServer(service: ChronosService, opts: ChronosServer
   return createServer((req, res) => {
     handle(context, req, res).catch((err: unknown) => {
       context.log.error('Chronos request failed', { method: req.method, url: req.url, error: String(err) });
-      if (!res.headersSent) sendResponse(res, errorResponse(err));
+      if (!res.headersSent) sendRestResponse(res, errorResponse(err));
       else res.destroy();
     });
   });
@@ -61,7 +61,7 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
   if (!service.isLeader() && leader !== opts.self) {
     if (leader === null) {
       req.resume();
-      sendResponse(res, {
+      sendRestResponse(res, {
         status: 503,
         body: apiResult(
           503,
@@ -77,7 +77,7 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
   const { path, query } = queryOf(req, { trimTrailingSlash: true });
   if (!service.isReady() && !AVAILABLE_BEFORE_READY.has(path)) {
     req.resume();
-    sendResponse(res, {
+    sendRestResponse(res, {
       status: 503,
       body: apiResult(503, 'Chronos is not ready yet: it is still loading its jobs'),
     });
@@ -90,7 +90,7 @@ async function handle(context: ServerContext, req: IncomingMessage, res: ServerR
   if (response.status >= 500) log.error('Chronos request failed', { method, path, status: response.status });
   // Whatever a handler left unread is drained, so a keep-alive connection stays usable.
   req.resume();
-  sendResponse(res, response);
+  sendRestResponse(res, response);
 }
 
 async function answer(
@@ -134,19 +134,4 @@ async function answer(
 
 function notFound(): ApiResponse {
   return { status: 404, body: apiResult(404, 'Not Found') };
-}
-
-function sendResponse(res: ServerResponse, response: ApiResponse): void {
-  let payload: Buffer | undefined;
-  const headers: Record<string, string> = {};
-  if (response.body !== undefined) {
-    payload = Buffer.from(JSON.stringify(response.body), 'utf8');
-    headers['Content-Type'] = 'application/json';
-  } else if (response.text) {
-    payload = Buffer.from(response.text.content, 'utf8');
-    headers['Content-Type'] = response.text.contentType;
-  }
-  headers['Content-Length'] = String(payload?.length ?? 0);
-  res.writeHead(response.status, headers);
-  res.end(payload);
 }

@@ -2,6 +2,7 @@
 // resources share (path parameters, the size-limited body, JAX-RS integer query parameters).
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { ChronosService } from '../service.js';
+import type { RestResponse } from '../../util/http.js';
 import { ChronosHttpError } from './errors.js';
 
 export interface ApiRequest {
@@ -18,13 +19,7 @@ export interface ApiRequest {
   text(): Promise<string>;
 }
 
-export interface ApiResponse {
-  status: number;
-  /** A JSON body; absent (and no `text`) means an empty body. */
-  body?: unknown;
-  /** A non-JSON body. */
-  text?: { contentType: string; content: string };
-}
+export type ApiResponse = Omit<RestResponse, 'headers'>;
 
 export type Handler = (req: ApiRequest) => ApiResponse | Promise<ApiResponse>;
 

@@ -9,7 +9,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http';
-import { isJsonOrAbsent, queryOf, readBody } from '../../util/http.js';
+import { isJsonOrAbsent, queryOf, readBody, sendRestResponse } from '../../util/http.js';
 import { silentLogger, type Logger } from '../../util/log.js';
 import { sleep } from '../../util/wait.js';
 import type { MarathonService } from '../service.js';
@@ -177,19 +177,8 @@ function methodNotAllowed(allowed: readonly string[]): ApiResponse {
 }
 
 function sendResponse(res: ServerResponse, response: ApiResponse): void {
-  let payload: Buffer | undefined;
-  const headers: Record<string, string> = { ...response.headers };
-  if (response.body !== undefined) {
-    payload = Buffer.from(JSON.stringify(response.body), 'utf8');
-    headers['Content-Type'] = 'application/json';
-  } else if (response.text) {
-    payload = Buffer.from(response.text.content, 'utf8');
-    headers['Content-Type'] = response.text.contentType;
-  }
-  headers['Content-Length'] = String(payload?.length ?? 0);
   if (response.afterSend) res.once('finish', response.afterSend);
-  res.writeHead(response.status, headers);
-  res.end(payload);
+  sendRestResponse(res, response);
 }
 
 // ---- standby: the leader proxy ----

@@ -2,6 +2,7 @@
 // body (with Jackson's two error answers), JAX-RS style query booleans, `embed` values, content
 // negotiation for the text/plain variants, and the label selector of GET /v2/apps.
 import type { IncomingHttpHeaders } from 'node:http';
+import type { RestResponse } from '../../util/http.js';
 import { JsonTypeError } from '../model/errors.js';
 import type { MarathonService } from '../service.js';
 import { MarathonHttpError, badRequest, unprocessable } from './errors.js';
@@ -24,13 +25,7 @@ export interface ApiRequest {
   json(): Promise<unknown>;
 }
 
-export interface ApiResponse {
-  status: number;
-  /** A JSON body; absent (and no `text`) means an empty body. */
-  body?: unknown;
-  /** A non-JSON body. */
-  text?: { contentType: string; content: string };
-  headers?: Record<string, string>;
+export interface ApiResponse extends RestResponse {
   /** Runs once the response has been sent. */
   afterSend?: () => void;
 }

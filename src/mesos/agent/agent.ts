@@ -561,7 +561,7 @@ export class Agent implements AgentView {
         this.containers.delete(containerId);
         this.runners.delete(runnerKey(fw.id, taskId));
         // Its terminal update is checkpointed by now: the runtime record has served its purpose.
-        void this.containerizers.release(containerId);
+        void this.containerizers.release(containerId, containment);
         this.taskTerminated(fw, executor, task);
       },
     });

@@ -1153,7 +1153,9 @@ export class Master implements MasterView {
     for (const key of agent.tasks) {
       if (reported.has(key)) continue;
       const [frameworkId, taskId] = key.split('\u0000') as [string, string];
-      byFramework.set(frameworkId, [...(byFramework.get(frameworkId) ?? []), taskId]);
+      const ids = byFramework.get(frameworkId);
+      if (ids) ids.push(taskId);
+      else byFramework.set(frameworkId, [taskId]);
     }
     return [...byFramework].map(([frameworkId, taskIds]) => ({
       framework_id: frameworkId,

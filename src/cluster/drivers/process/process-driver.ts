@@ -4,7 +4,7 @@
 // included, and removes its cgroups and files.
 import { spawn } from 'node:child_process';
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { destroyCgroupSubtree, detectCgroups } from '../../../mesos/agent/containerizer/cgroups.js';
 import { cwdOf, listProcesses, readProcess, pssBytes, tryKill, withDescendants } from '../../../util/proc.js';
@@ -34,13 +34,8 @@ import {
 } from './addresses.js';
 import { ClusterFiles, type ProcessNodeEntry } from './cluster-files.js';
 import { resetConnections } from './partition.js';
+import { NODE_MAIN } from '../../../node/main-path.js';
 
-// Run from the sources (vitest imports src/, e.g. through mesos-sandbox/testing's own tests), the
-// node to spawn is still the built one: there is no main.js next to main.ts.
-const BUILT_NODE_MAIN = resolve(import.meta.dirname, '../../../node/main.js');
-const NODE_MAIN = existsSync(BUILT_NODE_MAIN)
-  ? BUILT_NODE_MAIN
-  : resolve(import.meta.dirname, '../../../../dist/src/node/main.js');
 /** Every task cgroup of a cluster lives under this parent, one child per agent. */
 const CGROUP_PARENT = 'mesos-sandbox';
 const STOP_TIMEOUT_MS = 10_000;

@@ -1,12 +1,14 @@
-// A container's runtime directory, and how a task's exit status outlives the agent. The agent is not the parent of a task it recovered
-// after a restart, and only a parent learns how a process ended. So every container is started
+// A container's runtime directory, and how a task's exit status outlives the agent. The agent is not
+// the parent of a task it recovered after a restart, and only a parent learns how a process ended.
+// So every container is started
 // through a small waiter that forks the container's first process, waits for it, and writes its
 // exact wait status to `<runtime dir>/status` (Mesos's containerizer does the same with its
 // `mesos-containerizer launch` helper and the `status` file in its runtime directory).
 //
 // The waiter is perl (perl-base is Essential in Debian, so it is always there): a shell's `$?` folds
-// "killed by signal n" and "exited 128+n" together, perl's `$?` is the raw wait status. It costs one
-// fork+exec (about 2 ms) and about 1 MiB of private memory per container.
+// "killed by signal n" and "exited 128+n" together, perl's `$?` is the raw wait status. Measured
+// here: about 4 ms more per launch (the containers benchmark went from 155 to 92 launches/s) and
+// about 3 MiB PSS for a lone waiter.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants } from 'node:os';
@@ -71,16 +73,12 @@ export function isAlive(id: ProcessIdentity): boolean {
 
 /**
  * Resolves once a process this agent is not the parent of has ended: polled, since only a parent
- * can wait for a process. `stopped()` ends the polling early (the agent is stopping).
+ * can wait for a process. The timer does not keep the agent alive.
  */
-export function whenEnded(
-  id: ProcessIdentity,
-  intervalMs = 250,
-  stopped: () => boolean = () => false,
-): Promise<void> {
+export function whenEnded(id: ProcessIdentity, intervalMs = 250): Promise<void> {
   return new Promise((resolve) => {
     const check = (): void => {
-      if (!isAlive(id) || stopped()) resolve();
+      if (!isAlive(id)) resolve();
       else setTimeout(check, intervalMs).unref();
     };
     check();

@@ -69,11 +69,13 @@ export class Containerizers {
     );
   }
 
-  /** What is left of a container once it ended (its runtime record, an image task's rootfs). */
-  async release(containerId: string): Promise<void> {
+  /** What is left of a container once it ended: its runtime record, an image task's rootfs. */
+  async release(containerId: string, containment: TaskContainment): Promise<void> {
     await Promise.all([
       rm(containerRuntimeDir(this.options.workDir, containerId), { recursive: true, force: true }),
-      this.provisioner.destroyContainerRootfs(containerId).catch(() => undefined),
+      containment.kind === 'image'
+        ? this.provisioner.destroyContainerRootfs(containerId).catch(() => undefined)
+        : undefined,
     ]);
   }
 

@@ -135,20 +135,11 @@ export class LinuxLauncher implements ContainerLauncher {
     if (record.launcher === 'posix') return recoverPosixContainer(runtimeDir, record);
     const limits = { cpus: record.cpus, memMb: record.memMb, cfs: this.opts.enableCfs };
     const cgroup = ContainerCgroup.attach(this.opts.layout, this.opts.parent, record.containerId, limits);
-    let stopped = false;
     // A waiter killed on its own leaves the task running: the container ends when its cgroup empties.
-    const ended = whenEnded(record.waiter, 250, () => stopped).then(async () => {
-      while (!stopped && (await cgroup.pids()).length > 0) await sleep(250);
+    const ended = whenEnded(record.waiter).then(async () => {
+      while ((await cgroup.pids()).length > 0) await sleep(250);
     });
-    const container = new LinuxContainer(
-      record.waiter,
-      ended,
-      cgroup,
-      runtimePaths(runtimeDir),
-      record.stderrPath,
-    );
-    void container.exited.then(() => (stopped = true));
-    return container;
+    return new LinuxContainer(record.waiter, ended, cgroup, runtimePaths(runtimeDir), record.stderrPath);
   }
 
   /** What the joining shell runs, and its $0 and positional parameters. */

@@ -71,11 +71,7 @@ export class PosixLauncher implements ContainerLauncher {
 
 /** A container an earlier agent process launched, watched by polling its waiter. */
 export function recoverPosixContainer(runtimeDir: string, record: ContainerRecord): RunningContainer {
-  let stopped = false;
-  const ended = whenEnded(record.waiter, 250, () => stopped);
-  const container = new PosixContainer(record.waiter, ended, runtimePaths(runtimeDir), record);
-  void container.exited.then(() => (stopped = true));
-  return container;
+  return new PosixContainer(record.waiter, whenEnded(record.waiter), runtimePaths(runtimeDir), record);
 }
 
 class PosixContainer implements RunningContainer {

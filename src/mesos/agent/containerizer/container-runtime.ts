@@ -7,7 +7,7 @@
 //
 // The waiter is perl (perl-base is Essential in Debian, so it is always there): a shell's `$?` folds
 // "killed by signal n" and "exited 128+n" together, perl's `$?` is the raw wait status. Measured
-// here: about 4 ms more per launch (the containers benchmark went from 155 to 92 launches/s) and
+// here: about 4 ms more per launch (the containers benchmark went from 155 to 92-98 launches/s) and
 // about 3 MiB PSS for a lone waiter.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

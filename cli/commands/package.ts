@@ -131,9 +131,13 @@ export function registerPackage(program: Command): void {
       action(async (name: string, opts: { name?: string; options?: string; json?: boolean }) => {
         const found = findPackage(name);
         const userOptions = readOptionsFile(opts.options);
-        const info = await infoOf(opts);
+        const { name: cluster, driver } = await clusterDriver(opts);
+        const info = await clusterInfo(driver, cluster);
         if (found.metadata.preInstallNotes && !opts.json) message(found.metadata.preInstallNotes);
-        const { rendered } = await installPackage(found, info, { userOptions });
+        const { rendered } = await installPackage(found, info, {
+          userOptions,
+          shareFile: (file) => driver.shareFile(cluster, file),
+        });
         const { version } = found.metadata;
         if (opts.json) {
           return printJson({

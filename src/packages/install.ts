@@ -2,7 +2,9 @@
 // Install renders, checks the artifacts can be fetched, and submits to Marathon (/v2/apps or
 // /v2/groups) or Chronos (/v1/scheduler/iso8601 or /dependency). Uninstall finds what a package
 // installed by its label (Marathon) or environment variable (Chronos) and deletes it.
+import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ClusterInfo } from '../cluster/lifecycle.js';
 import { getJson, postJson, type PostResult } from '../util/http-client.js';
 import { checkArtifacts } from './artifacts.js';
@@ -21,6 +23,11 @@ export interface InstallOptions {
   userOptions?: unknown;
   /** For the artifact check; default 5 s. */
   artifactTimeoutMs?: number;
+  /**
+   * Where the agents see a file of this machine (the cluster driver's Driver.shareFile). Without it,
+   * file:// artifacts are passed as they are, which suits agents on this machine.
+   */
+  shareFile?: (hostFile: string) => Promise<string>;
 }
 
 export interface InstallResult {
@@ -92,14 +99,31 @@ function need(info: ClusterInfo, role: 'marathon' | 'chronos', pkg: string): str
   return url;
 }
 
+/** `pkg` with its file:// artifacts replaced by the copies `shareFile` made visible to the agents. */
+async function withSharedArtifacts(
+  pkg: SandboxPackage,
+  shareFile: ((hostFile: string) => Promise<string>) | undefined,
+): Promise<SandboxPackage> {
+  const uris = pkg.resource.assets?.uris;
+  if (!shareFile || !uris) return pkg;
+  const shared: Record<string, string> = {};
+  for (const [key, uri] of Object.entries(uris)) {
+    // A missing file stays as it is, for checkArtifacts to name.
+    const path = uri.startsWith('file:') ? fileURLToPath(uri) : null;
+    shared[key] = path && existsSync(path) ? pathToFileURL(await shareFile(path)).href : uri;
+  }
+  return { ...pkg, resource: { ...pkg.resource, assets: { ...pkg.resource.assets, uris: shared } } };
+}
+
 /** Renders `pkg` with the options and submits it to the cluster. */
 export async function installPackage(
-  pkg: SandboxPackage,
+  original: SandboxPackage,
   info: ClusterInfo,
   opts: InstallOptions = {},
 ): Promise<InstallResult> {
-  const name = pkg.metadata.name;
-  const options = resolveOptions(pkg, opts.userOptions ?? {});
+  const name = original.metadata.name;
+  const options = resolveOptions(original, opts.userOptions ?? {});
+  const pkg = await withSharedArtifacts(original, opts.shareFile);
   const rendered = renderPackage(pkg, options, sandboxContext(info, pkg));
   const endpoint = need(info, rendered.kind === 'chronos-job' ? 'chronos' : 'marathon', name);
   await checkArtifacts(name, rendered.artifacts, opts.artifactTimeoutMs);

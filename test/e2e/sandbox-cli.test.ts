@@ -2,13 +2,14 @@
 // suite runs for every driver this machine can use (Docker when its daemon answers).
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterInfo } from '../../src/cluster/lifecycle.js';
 import type { Offer } from '../../src/mesos/protocol/types.js';
 import { SchedulerClient } from '../../src/mesos/scheduler/client.js';
-import { getJson, httpGet } from '../../src/util/http-client.js';
+import { getJson, httpGet, postJson } from '../../src/util/http-client.js';
 import { waitFor } from '../../src/util/wait.js';
 import { acknowledgeUpdates, EventLog } from '../support/nodes.js';
 import { processesUnder, runSandbox } from '../support/sandbox-cli.js';
@@ -314,6 +315,52 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
       expect(containers.trim().split('\n')).toHaveLength(1);
     },
     120_000,
+  );
+
+  // Packages run in the agents' containers: their file:// artifacts are shared into the cluster.
+  dockerOnly(
+    'package install runs stream-ingest (its artifact shared with the agents) and redis in the agents, reachable from here',
+    async () => {
+      interface AppTasks {
+        app: {
+          tasks: Array<{ host: string; ports: number[]; healthCheckResults?: Array<{ alive: boolean }> }>;
+        };
+      }
+      const healthyTask = (id: string): Promise<{ host: string; ports: number[] }> =>
+        waitFor(
+          async () => {
+            const { app } = await getJson<AppTasks>(`${info.marathon}/v2/apps${id}`);
+            const task = app.tasks.find((t) => t.healthCheckResults?.some((h) => h.alive));
+            return task ?? null;
+          },
+          { timeoutMs: 90_000, description: `${id} to have a healthy task` },
+        );
+      for (const pkg of ['stream-ingest', 'redis']) {
+        const installed = await sandbox('package', 'install', pkg, '--name', name);
+        expect(installed.code, installed.stderr).toBe(0);
+      }
+      const ingest = await healthyTask('/stream-ingest');
+      const posted = await postJson(`http://${ingest.host}:${ingest.ports[0]}/events`, { type: 'click' });
+      expect(posted.status, posted.body).toBe(202);
+
+      const redis = await healthyTask('/redis');
+      const pong = await new Promise<string>((resolvePong, reject) => {
+        const socket = connect(redis.ports[0]!, redis.host, () => socket.write('PING\r\n'));
+        socket.setTimeout(5000, () => socket.destroy(new Error('redis did not answer PING')));
+        socket.once('data', (d) => {
+          resolvePong(d.toString());
+          socket.end();
+        });
+        socket.once('error', reject);
+      });
+      expect(pong).toBe('+PONG\r\n');
+
+      for (const pkg of ['stream-ingest', 'redis']) {
+        const removed = await sandbox('package', 'uninstall', pkg, '--name', name);
+        expect(removed.code, removed.stderr).toBe(0);
+      }
+    },
+    180_000,
   );
 
   it("logs prints a node's log; export logs writes every node's log and the cluster's state", async () => {

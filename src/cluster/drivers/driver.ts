@@ -87,4 +87,10 @@ export interface Driver {
   exec(name: string, id: string, command: string[], opts?: ExecOptions): Promise<number>;
   /** Memory of all of the cluster's processes in bytes, shared pages counted once (for the benchmark). */
   memoryBytes(name: string): Promise<number>;
+  /**
+   * The path under which the agents see `hostFile` (a file on this machine), for a task to fetch it
+   * as a file:// URI. The process driver's agents see the host as it is; the Docker driver copies
+   * the file into a directory its agents mount (removed by `down`).
+   */
+  shareFile(name: string, hostFile: string): Promise<string>;
 }

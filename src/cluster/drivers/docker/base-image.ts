@@ -34,6 +34,9 @@ export const BASE_PACKAGES = [
   'procps',
   'ca-certificates',
   'bash',
+  // What the SMACK packages and fixtures run in the agents' containers, as on a process-driver host.
+  'python3',
+  'redis-server',
 ] as const;
 
 export const LABEL_BASE_PACKAGES = 'sandbox.base-packages';

@@ -38,6 +38,8 @@ export const networkName = (cluster: string): string => `sandbox-${cluster}`;
 export const containerName = (cluster: string, nodeId: string): string => `sandbox-${cluster}-${nodeId}`;
 /** The cluster's agent work dirs on the Docker host (removed by `down`). */
 export const clusterWorkRoot = (cluster: string): string => `${HOST_WORK_ROOT}/${cluster}`;
+/** Files shared with every agent of the cluster (Driver.shareFile), read-only at the same path. */
+export const clusterSharedDir = (cluster: string): string => `${clusterWorkRoot(cluster)}/shared`;
 /** An agent's --work_dir, the same path on the host and in its container; new for every run of the cluster. */
 export const agentWorkDir = (record: ClusterRecord, nodeId: string): string =>
   `${clusterWorkRoot(record.name)}/${record.runId}/${nodeId}`;
@@ -175,10 +177,14 @@ export function containerCreateOptions(inputs: ContainerInputs): ContainerCreate
   };
 }
 
-/** The daemon's socket, and the work dir at its own path (Docker creates it on the host). */
+/**
+ * The daemon's socket, the work dir and the cluster's shared files, each at its own path (Docker
+ * creates missing directories on the host).
+ */
 export function agentBinds(record: ClusterRecord, plan: NodePlan, dockerSocket: string): string[] {
   const workDir = agentWorkDir(record, plan.id);
-  return [`${dockerSocket}:${NODE_DOCKER_SOCKET}`, `${workDir}:${workDir}`];
+  const shared = clusterSharedDir(record.name);
+  return [`${dockerSocket}:${NODE_DOCKER_SOCKET}`, `${workDir}:${workDir}`, `${shared}:${shared}:ro`];
 }
 
 /**

@@ -5,9 +5,10 @@
 // create the tasks' cgroups and namespaces inside the container, and the host's Docker socket, so
 // they run DOCKER tasks as sibling containers on the host's daemon (see container-spec.ts).
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import Dockerode from 'dockerode';
@@ -31,6 +32,7 @@ import {
   LABEL_RECORD,
   NODE_DOCKER_SOCKET,
   STOP_TIMEOUT_SECONDS,
+  clusterSharedDir,
   clusterWorkRoot,
   containerCreateOptions,
   containerMemoryBytes,
@@ -85,16 +87,17 @@ export class DockerDriver implements Driver {
 
   /** Where the daemon is expected, for messages. */
   get endpoint(): string {
-    const m = this.docker.modem as { socketPath?: string; host?: string; port?: number; protocol?: string };
-    if (m.socketPath) return `unix://${m.socketPath}`;
+    const m = this.docker.modem as { socketPath?: unknown; host?: string; port?: number; protocol?: string };
+    if (typeof m.socketPath === 'string') return `unix://${m.socketPath}`;
+    if (typeof m.socketPath === 'function') return 'the default Docker socket';
     return `${m.protocol ?? 'http'}://${m.host ?? 'localhost'}:${m.port ?? ''}`;
   }
 
   /** The daemon's unix socket on this machine; null when it is reached over the network. */
-  private get localSocket(): string | null {
-    // docker-modem keeps a function there until it has looked for the default socket.
-    const socketPath = (this.docker.modem as { socketPath?: unknown }).socketPath;
-    return typeof socketPath === 'string' ? socketPath : null;
+  private async localSocket(): Promise<string | null> {
+    // With no DOCKER_HOST, docker-modem's socketPath is a function that looks for the default socket.
+    const modem = this.docker.modem as unknown as { getSocketPath(): Promise<string> | undefined };
+    return (await modem.getSocketPath()) ?? null;
   }
 
   async preflight(): Promise<void> {
@@ -191,7 +194,7 @@ export class DockerDriver implements Driver {
           image,
           hostPort,
           // The daemon's own socket path, on its host; a remote daemon's is the default.
-          dockerSocket: this.localSocket ?? NODE_DOCKER_SOCKET,
+          dockerSocket: (await this.localSocket()) ?? NODE_DOCKER_SOCKET,
         }),
       );
       try {
@@ -422,6 +425,25 @@ export class DockerDriver implements Driver {
       }),
     );
     return sizes.reduce((a, b) => a + b, 0);
+  }
+
+  async shareFile(name: string, hostFile: string): Promise<string> {
+    if (!(await this.get(name))) throw new ClusterNotFoundError(`No docker cluster named '${name}'`);
+    if (!(await this.localSocket())) {
+      throw new Error(
+        `the Docker daemon at ${this.endpoint} is not on this machine, so its agents cannot see ${hostFile}: serve it over http(s) instead`,
+      );
+    }
+    // Named by content: sharing the same file twice is one copy, a changed file a new one.
+    const digest = createHash('sha256')
+      .update(await readFile(hostFile))
+      .digest('hex')
+      .slice(0, 16);
+    const dir = join(clusterSharedDir(name), digest);
+    const target = join(dir, basename(hostFile));
+    await mkdir(dir, { recursive: true });
+    await copyFile(hostFile, target);
+    return target;
   }
 
   // ---- helpers ----

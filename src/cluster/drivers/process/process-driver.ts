@@ -368,4 +368,9 @@ export class ProcessDriver implements Driver {
     for (const pid of this.clusterProcesses(name)) total += pssBytes(pid);
     return Promise.resolve(total);
   }
+
+  /** Agents are processes on this machine: they see the file where it is. */
+  shareFile(_name: string, hostFile: string): Promise<string> {
+    return Promise.resolve(hostFile);
+  }
 }

@@ -15,6 +15,7 @@ export {
   type StartOptions,
 } from './cluster.js';
 export { specForOptions, freshClusterName, type StartClusterOptions } from './options.js';
+export { clusterUnavailable } from './preflight.js';
 export { HttpError, type HttpMethod } from './http.js';
 // The client and the master's own V0/V1 types it answers with.
 export * from './clients/mesos.js';

@@ -62,8 +62,9 @@ say "Node.js $(node --version): ok"
 # ---- apt packages ----
 # python3 serves the example apps (http.server) and openssl makes test certificates; redis-server
 # is what the `redis` package (fixtures/packages/redis) runs; iproute2's `ss -K` cuts an agent off
-# from its master (mesos-sandbox/testing's partitionAgent).
-packages=(zookeeper default-jre-headless util-linux procps python3 openssl unzip redis-server iproute2)
+# from its master (mesos-sandbox/testing's partitionAgent); curl and jq are what README's tutorial
+# talks to the cluster with.
+packages=(zookeeper default-jre-headless util-linux procps python3 openssl unzip redis-server iproute2 curl jq)
 # The Docker driver builds its node image from Debian's packages (no registry needed): debootstrap.
 [ "${with_docker}" -eq 1 ] && packages+=(docker.io debootstrap)
 missing=()

@@ -27,7 +27,10 @@ export function registerUp(program: Command): void {
   const cmd = program
     .command('up')
     .description('boot ZooKeeper, masters, agents, Marathon and Chronos; returns when every node is ready')
-    .option('-n, --name <name>', "cluster name (default: the config file's, else 'sandbox')")
+    .option(
+      '-n, --name <name>',
+      "cluster name (default: $SANDBOX_CLUSTER, else the config file's, else 'sandbox')",
+    )
     .option('--driver <driver>', 'process (default) or docker')
     .option('--config <file>', 'a cluster config file (see sandbox init)')
     .option('--masters <n>', 'number of masters', positiveInt)
@@ -42,7 +45,9 @@ export function registerUp(program: Command): void {
   cmd.action(
     action(async (opts: UpOptions) => {
       const flags: ClusterFlags = {};
-      if (opts.name !== undefined) flags.name = opts.name;
+      // As every other verb: so that `SANDBOX_CLUSTER=dev sandbox up` makes what `sandbox status` finds.
+      const name = opts.name ?? process.env.SANDBOX_CLUSTER;
+      if (name !== undefined) flags.name = name;
       if (opts.driver !== undefined) flags.driver = opts.driver;
       if (opts.masters !== undefined) flags.masters = opts.masters;
       if (opts.agents !== undefined) flags.agents = opts.agents;

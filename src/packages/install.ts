@@ -3,10 +3,9 @@
 // /v2/groups) or Chronos (/v1/scheduler/iso8601 or /dependency). Uninstall finds what a package
 // installed by its label (Marathon) or environment variable (Chronos) and deletes it.
 import { existsSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ClusterInfo } from '../cluster/lifecycle.js';
-import { getJson, postJson, type PostResult } from '../util/http-client.js';
+import { getJson, postJson, sendRequest, type PostResult } from '../util/http-client.js';
 import { checkArtifacts } from './artifacts.js';
 import { PackageError, type SandboxPackage } from './package.js';
 import {
@@ -70,22 +69,6 @@ function errorBody(body: string): string {
 
 function refused(what: string, res: PostResult | { status: number; body: string }): PackageError {
   return new PackageError(`${what} answered HTTP ${res.status}: ${errorBody(res.body)}`);
-}
-
-function httpDelete(url: string, timeoutMs = 30_000): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: 'DELETE' }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.once('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-      );
-      res.once('error', reject);
-    });
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`DELETE ${url} timed out`)));
-    req.once('error', reject);
-    req.end();
-  });
 }
 
 function need(info: ClusterInfo, role: 'marathon' | 'chronos', pkg: string): string {
@@ -206,7 +189,7 @@ export async function uninstallPackage(
       item.kind === 'chronos-job'
         ? `${info.chronos}/v1/scheduler/job/${encodeURIComponent(item.id)}`
         : `${info.marathon}/v2/${item.kind === 'marathon-group' ? 'groups' : 'apps'}${item.id}?force=true`;
-    const res = await httpDelete(url);
+    const res = await sendRequest('DELETE', url);
     if (res.status >= 300 && res.status !== 404)
       throw refused(`${item.kind === 'chronos-job' ? 'Chronos' : 'Marathon'} (DELETE ${item.id})`, res);
   }

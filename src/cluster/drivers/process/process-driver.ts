@@ -34,6 +34,7 @@ import {
 } from './addresses.js';
 import { ClusterFiles, type ProcessNodeEntry } from './cluster-files.js';
 import { resetConnections } from './partition.js';
+import { removeTaskContainers, taskLabelFlag } from './task-containers.js';
 import { NODE_MAIN } from '../../../node/main-path.js';
 
 /** Every task cgroup of a cluster lives under this parent, one child per agent. */
@@ -131,7 +132,11 @@ export class ProcessDriver implements Driver {
     const own: Record<Role, string[]> = {
       zookeeper: [`--data_dir=${join(dir, 'data')}`, `--server_log=${log}`],
       master: [],
-      agent: [`--work_dir=${join(dir, 'work')}`, `--cgroups_root=${CGROUP_PARENT}/${name}/${plan.id}`],
+      agent: [
+        `--work_dir=${join(dir, 'work')}`,
+        `--cgroups_root=${CGROUP_PARENT}/${name}/${plan.id}`,
+        taskLabelFlag(this.files.clusterDir(name)),
+      ],
       marathon: [],
       chronos: [],
     };
@@ -299,6 +304,7 @@ export class ProcessDriver implements Driver {
       await sleep(10);
     }
     if (layout.version !== 'none') await destroyCgroupSubtree(layout, `${CGROUP_PARENT}/${name}`);
+    await removeTaskContainers(this.files.clusterDir(name));
     this.files.removeCluster(name);
   }
 

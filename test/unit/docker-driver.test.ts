@@ -129,10 +129,11 @@ describe('container create options', () => {
     const agent = plan(r, 'agent-2');
     const opts = containerCreateOptions({ record: r, plan: agent, order: 3, image: 'x', hostPort: 2 });
     // The work dir at the same path as on the host, so the sandboxes the agent binds into its
-    // tasks' containers resolve on the host.
+    // tasks' containers resolve on the host; the cluster's shared files (Driver.shareFile) read-only.
     expect(opts.HostConfig?.Binds).toEqual([
       '/var/run/docker.sock:/var/run/docker.sock',
       '/tmp/mesos-sandbox-docker/dev/run-1/agent-2:/tmp/mesos-sandbox-docker/dev/run-1/agent-2',
+      '/tmp/mesos-sandbox-docker/dev/shared:/tmp/mesos-sandbox-docker/dev/shared:ro',
     ]);
     expect(opts.Cmd).toContain('--docker_agent_container=sandbox-dev-agent-2');
     expect(opts.Cmd).toContain('--docker_bridge_network=sandbox-dev');

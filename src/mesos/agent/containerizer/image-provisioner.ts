@@ -336,7 +336,9 @@ export class ImageProvisioner {
       // Owners as numbers (the image's /etc/passwd is not the host's), modes exactly (no umask: a
       // 1777 /tmp stays one), file capabilities with --xattrs: GNU tar, as tar-fs drops setuid,
       // setgid and sticky bits and xattrs. Owners are kept when run as root.
-      const args = ['-x', '-f', '-', '-C', dir, '--numeric-owner', '--same-permissions'];
+      // --ignore-zeros: read the stream to its end. Docker pads the archive after tar's end-of-archive
+      // blocks, and a tar that stops there closes the pipe under the rest (Premature close).
+      const args = ['-x', '-f', '-', '-C', dir, '--numeric-owner', '--same-permissions', '--ignore-zeros'];
       args.push('--xattrs', '--xattrs-include=security.capability');
       const child = spawn(tar, args, { stdio: ['pipe', 'ignore', 'pipe'] });
       let stderr = '';

@@ -167,7 +167,9 @@ describe.skipIf(skipReason !== null)('DOCKER tasks on a real agent', () => {
         (s) => s.state === 'TASK_FINISHED' || s.state === 'TASK_FAILED',
       );
       expect(done.state, done.message).toBe('TASK_FINISHED');
-      const written = execFileSync('find', [`${dir}/agent`, '-name', 'inside.txt'], {
+      // In the sandbox, under slaves/: not through the container's rootfs, which the agent is
+      // removing meanwhile.
+      const written = execFileSync('find', [`${dir}/agent/slaves`, '-name', 'inside.txt'], {
         encoding: 'utf8',
       }).trim();
       expect(readFileSync(written, 'utf8')).toBe('pid 1 in /mnt/mesos/sandbox\n');

@@ -417,7 +417,7 @@ export function withFetchAndUris<J extends Job>(job: J): J {
  * container, arguments, shell, constraints, runAsUser, ...) fall back to the case-class defaults.
  */
 export function dependentToScheduled(child: DependentJob, parent: ScheduledJob): ScheduledJob {
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- a scheduled job has no parents
+  // A scheduled job has no parents.
   const { parents, ...fields } = child;
   return {
     ...fields,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { getJson, httpGet } from '../util/http-client.js';
+import { splitHostPort } from '../util/net.js';
 import { waitFor } from '../util/wait.js';
 import { fourLetterWord } from '../zookeeper/server.js';
 import type { ClusterRecord, Driver, NodeStatus } from './drivers/driver.js';
@@ -97,16 +98,11 @@ async function isLeadingMaster(address: string): Promise<boolean> {
 }
 
 async function zookeeperServes(address: string): Promise<boolean> {
-  const [host, port] = splitAddress(address);
+  const { host, port } = splitHostPort(address);
   // `ruok` answers before a server has loaded its data or joined a quorum; only a serving server
   // reports its Mode.
   const srvr = await fourLetterWord(host, port, 'srvr', 1000).catch(() => '');
   return /^Mode: /m.test(srvr);
-}
-
-function splitAddress(address: string): [string, number] {
-  const i = address.lastIndexOf(':');
-  return [address.slice(0, i), Number(address.slice(i + 1))];
 }
 
 interface AgentStateJson {

@@ -34,3 +34,12 @@ export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
+
+/** `host:port` (the last colon separates them) as its parts; throws for anything else. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  const port = Number(address.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port <= 0)
+    throw new Error(`not a host:port address: '${address}'`);
+  return { host: address.slice(0, i), port };
+}

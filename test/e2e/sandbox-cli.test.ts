@@ -35,15 +35,13 @@ else
 
 /** What is left of a cluster after `down`: processes and files, or containers and networks. */
 function leftovers(driver: 'process' | 'docker', stateDir: string, name: string): string[] {
+  const docker = (...args: string[]): string[] =>
+    execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
   if (driver === 'process') {
     const dir = join(stateDir, 'clusters', name);
     // DOCKER tasks run on the host's daemon, labelled with the cluster's directory.
     const taskContainers = dockerOk
-      ? execFileSync('docker', ['ps', '-aq', '--filter', `label=${LABEL_PROCESS_CLUSTER}=${dir}`], {
-          encoding: 'utf8',
-        })
-          .split('\n')
-          .filter(Boolean)
+      ? docker('ps', '-aq', '--filter', `label=${LABEL_PROCESS_CLUSTER}=${dir}`)
       : [];
     return [
       ...(existsSync(dir) ? [`directory ${dir}`] : []),
@@ -55,8 +53,6 @@ function leftovers(driver: 'process' | 'docker', stateDir: string, name: string)
         .map((d) => `cgroup ${d}`),
     ];
   }
-  const docker = (...args: string[]): string[] =>
-    execFileSync('docker', args, { encoding: 'utf8' }).split('\n').filter(Boolean);
   // Task containers carry the cluster's label too; the agents' work dirs are on the Docker host.
   const workRoot = `/tmp/mesos-sandbox-docker/${name}`;
   return [

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABEL_CLUSTER } from '../../src/cluster/drivers/docker/container-spec.js';
 import { IMAGE_NAME } from '../../src/cluster/drivers/docker/image.js';
 import { getJson, httpGet } from '../../src/util/http-client.js';
+import { clusterUnavailable } from '../../src/testing/index.js';
 import { fourLetterWord } from '../../src/zookeeper/server.js';
 import {
   MesosSandboxContainer,
@@ -22,10 +23,7 @@ const docker = new Dockerode();
 const unavailable =
   process.getuid?.() !== 0
     ? 'the Docker cluster needs root (agents mount cgroups and bind host work dirs)'
-    : await docker.ping().then(
-        () => null,
-        (err: Error) => `Docker is not reachable (${err.message})`,
-      );
+    : await clusterUnavailable('docker');
 if (unavailable) console.warn(`Skipping the testcontainers module test: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('MesosSandboxContainer (testcontainers module)', () => {

@@ -5,12 +5,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DriverUnavailableError } from '../../src/cluster/drivers/driver.js';
-import { createDriver } from '../../src/cluster/drivers/registry.js';
 import {
   attachCluster,
   commandTask,
   HttpError,
+  clusterUnavailable,
   startCluster,
   type SandboxCluster,
 } from '../../src/testing/index.js';
@@ -21,10 +20,7 @@ const unavailable = !isZooKeeperInstalled()
   ? 'ZooKeeper is not installed (run ./install.sh)'
   : process.getuid?.() !== 0
     ? 'partitioning an agent resets its connections with ss -K, which needs root'
-    : await (await createDriver('process', { stateRoot })).preflight().then(
-        () => null,
-        (e: unknown) => (e instanceof DriverUnavailableError ? e.message : null),
-      );
+    : await clusterUnavailable('process');
 if (unavailable) console.warn(`Skipping the testing library integration tests: ${unavailable}`);
 
 describe.skipIf(unavailable !== null)('mesos-sandbox/testing on a real cluster', () => {
@@ -169,10 +165,7 @@ describe.skipIf(unavailable !== null)('mesos-sandbox/testing on a real cluster',
 const dockerUnavailable =
   process.getuid?.() !== 0
     ? 'partitioning a docker agent uses nsenter and ss -K, which need root'
-    : await (await createDriver('docker')).preflight().then(
-        () => null,
-        (e: unknown) => (e instanceof DriverUnavailableError ? e.message : String(e)),
-      );
+    : await clusterUnavailable('docker');
 if (dockerUnavailable) console.warn(`Skipping the docker partition test: ${dockerUnavailable}`);
 
 describe.skipIf(dockerUnavailable !== null)('mesos-sandbox/testing faults with the docker driver', () => {

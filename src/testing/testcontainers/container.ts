@@ -8,12 +8,8 @@ import { getContainerRuntimeClient, StartedNetwork, type ContainerRuntimeClient 
 import { containerName, LABEL_CLUSTER, networkName } from '../../cluster/drivers/docker/container-spec.js';
 import type { LogLevel } from '../../cluster/spec.js';
 import { startCluster, type SandboxCluster } from '../cluster.js';
-import {
-  canonicalEndpoint,
-  dockerHostMismatch,
-  modemEndpoint,
-  type ModemAddress,
-} from './docker-endpoint.js';
+import { modemAddress } from '../../cluster/drivers/docker/modem-address.js';
+import { canonicalEndpoint, dockerHostMismatch, modemEndpoint } from './docker-endpoint.js';
 import { ClusterEndpoints, nodeEndpoints, parsePort, type NodeEndpoint } from './endpoints.js';
 import { startOptionsFor, type MesosSandboxContainerOptions } from './options.js';
 
@@ -114,25 +110,6 @@ async function assertSameDockerHost(runtime: ContainerRuntimeClient): Promise<vo
     await endpoint(new DockerDriver().docker.modem),
   );
   if (mismatch) throw new Error(mismatch);
-}
-
-/**
- * docker-modem's connection settings. Without DOCKER_HOST its socketPath is a function that looks
- * for the default socket (~/.docker/run/docker.sock, else /var/run/docker.sock); its own
- * getSocketPath() resolves it.
- */
-async function modemAddress(modem: unknown): Promise<ModemAddress> {
-  const m = modem as {
-    socketPath?: unknown;
-    getSocketPath?: () => Promise<unknown> | undefined;
-  } & ModemAddress;
-  const socket = typeof m.getSocketPath === 'function' ? await m.getSocketPath() : m.socketPath;
-  return {
-    host: m.host,
-    port: m.port,
-    protocol: m.protocol,
-    socketPath: typeof socket === 'string' ? socket : undefined,
-  };
 }
 
 export class StartedMesosSandboxContainer implements AsyncDisposable {

@@ -1,14 +1,7 @@
 // Which Docker daemon a dockerode client talks to, as one comparable string: testcontainers and
 // mesos-sandbox's Docker driver each make their own client, and the cluster is only reachable from
 // the user's containers when both talk to the same daemon. Pure.
-
-/** Where a docker-modem instance connects (its socket path resolved: see modemAddress in container.ts). */
-export interface ModemAddress {
-  socketPath?: string | undefined;
-  host?: unknown;
-  port?: unknown;
-  protocol?: unknown;
-}
+import type { ModemAddress } from '../../cluster/drivers/docker/modem-address.js';
 
 /** `unix:///var/run/docker.sock`, `npipe:////./pipe/docker_engine`, `tcp://host:2375`, `ssh://host:22`. */
 export function modemEndpoint(modem: ModemAddress): string {

@@ -5,6 +5,7 @@
 import type { NodeStatus } from '../../cluster/drivers/driver.js';
 import type { ClusterInfo } from '../../cluster/lifecycle.js';
 import type { Role } from '../../cluster/spec.js';
+import { splitHostPort } from '../../util/net.js';
 
 export interface NodeEndpoint {
   id: string;
@@ -16,14 +17,6 @@ export interface NodeEndpoint {
   /** Where the host reaches it: 127.0.0.1 and the published port. */
   host: string;
   mappedPort: number;
-}
-
-function splitHostPort(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':');
-  const port = Number(address.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0)
-    throw new Error(`not a host:port address: '${address}'`);
-  return { host: address.slice(0, i), port };
 }
 
 export function nodeEndpoints(nodes: readonly NodeStatus[]): NodeEndpoint[] {

@@ -16,11 +16,9 @@ export interface MesosSandboxContainerOptions extends Omit<StartOptions, 'driver
 
 /** The startCluster options for a MesosSandboxContainer. */
 export function startOptionsFor(options: MesosSandboxContainerOptions): StartOptions {
-  const start: StartOptions = { ...options, driver: 'docker' };
   // Its own fields are not startCluster's.
-  delete (start as MesosSandboxContainerOptions).startupTimeoutMs;
-  delete (start as MesosSandboxContainerOptions).checkDockerHost;
-  const { startupTimeoutMs } = options;
+  const { startupTimeoutMs, checkDockerHost, ...rest } = options;
+  const start: StartOptions = { ...rest, driver: 'docker' };
   if (startupTimeoutMs !== undefined) {
     if (!Number.isFinite(startupTimeoutMs) || startupTimeoutMs <= 0)
       throw new RangeError(`startup timeout must be a positive number of ms, not ${startupTimeoutMs}`);

@@ -45,6 +45,7 @@ import {
   workRootRemovalOptions,
 } from './container-spec.js';
 import { IMAGE_NAME, ensureImage } from './image.js';
+import { modemAddress } from './modem-address.js';
 import { findExecutable } from '../../../util/executables.js';
 import { freePort } from '../../../util/net.js';
 import { runCommand } from '../terminal.js';
@@ -95,9 +96,7 @@ export class DockerDriver implements Driver {
 
   /** The daemon's unix socket on this machine; null when it is reached over the network. */
   private async localSocket(): Promise<string | null> {
-    // With no DOCKER_HOST, docker-modem's socketPath is a function that looks for the default socket.
-    const modem = this.docker.modem as unknown as { getSocketPath(): Promise<string> | undefined };
-    return (await modem.getSocketPath()) ?? null;
+    return (await modemAddress(this.docker.modem)).socketPath ?? null;
   }
 
   async preflight(): Promise<void> {

@@ -275,7 +275,7 @@ describe.each(drivers)('sandbox CLI with the %s driver', (driver) => {
         60_000,
         from,
       );
-      expect(running.update.status).toMatchObject({ state: 'TASK_RUNNING' });
+      expect(running.update.status, running.update.status.message).toMatchObject({ state: 'TASK_RUNNING' });
       // Its sandbox, through the agent's /files API: the output the agent copied there, and a file
       // the task wrote into the sandbox bound into its container.
       const sandboxOf = async (): Promise<{ url: string; directory: string } | null> => {
